@@ -1,0 +1,106 @@
+"""The ``candor`` command: argument parsing and exit codes; the work happens in ``bot``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from adapters.console import AnswersFileError, ConsoleChat, answers_from, answers_from_terminal, read_answers
+from adapters.runtime import flow_dirs, open_runtime
+from bot.config import Settings, load_settings
+from bot.errors import CandorError
+from bot.flows import FlowFileError, FlowRegistry, load_flow_file
+from bot.flows.loader import flow_files
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="candor", description="Research interviews in chat, run by Candor.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="run an interview in this terminal")
+    demo.add_argument("--answers", type=Path, help="file of answers separated by blank lines (non-interactive)")
+    demo.add_argument("--flow", help="interview flow id (default: CANDOR_DEFAULT_FLOW)")
+    demo.add_argument("--name", help="your name, so the demo can show it being redacted")
+    flows = commands.add_parser("flows", help="check and list interview flows")
+    flow_commands = flows.add_subparsers(dest="flows_command", required=True)
+    validate = flow_commands.add_parser("validate", help="check flow files (or folders of them)")
+    validate.add_argument("paths", nargs="+", type=Path)
+    flow_commands.add_parser("list", help="show the installed flows")
+    return parser
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    answers = read_answers(args.answers) if args.answers else None
+
+    async def run() -> int:
+        # One terminal answer is one message, so there is nothing to wait for.
+        runtime = await open_runtime(settings, answer_window_seconds=0)
+        try:
+            chat = ConsoleChat(runtime.engine, sys.stdout, name=args.name)
+            source = answers_from(answers) if answers is not None else answers_from_terminal(sys.stdin, sys.stdout)
+            if args.flow:
+                runtime.engine.flows.get(args.flow)
+            return await chat.run(source, args.flow, echo=answers is not None)
+        finally:
+            await runtime.close()
+
+    try:
+        return asyncio.run(run())
+    except KeyboardInterrupt:
+        print("\n(Interrupted. The interview is saved; run `candor demo` again to continue.)")
+        return 3
+
+
+def _validate(paths: list[Path]) -> int:
+    failed = 0
+    for path in flow_files(paths):
+        try:
+            flow = load_flow_file(path)
+        except FlowFileError as exc:
+            failed += 1
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            continue
+        print(f"{path}: ok ({flow.id} v{flow.version}, {len(flow.questions)} questions)")
+    missing = [p for p in paths if not p.exists()]
+    for path in missing:
+        print(f"{path}:1: (file): no such file or folder", file=sys.stderr)
+    return EXIT_ERROR if failed or missing else 0
+
+
+def _list(settings: Settings) -> int:
+    registry = FlowRegistry.from_dirs(flow_dirs(settings))
+    print(f"{'id':<22} {'version':>7} {'questions':>9} {'minutes':>7}  title")
+    for flow in registry:
+        print(f"{flow.id:<22} {flow.version:>7} {len(flow.questions):>9} {flow.estimated_minutes:>7}  {flow.title}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "flows" and args.flows_command == "validate":
+            return _validate(args.paths)
+        settings = load_settings()
+        logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        if args.command == "flows":
+            return _list(settings)
+        return _demo(settings, args)
+    except AnswersFileError as exc:
+        print(f"candor: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except FlowFileError as exc:
+        print(f"candor: a flow file is invalid:\n{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CandorError as exc:
+        print(f"candor: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

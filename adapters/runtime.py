@@ -1,0 +1,88 @@
+"""Building a ready engine from settings: flows, Redis (configured or embedded), sinks, key."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import redis.asyncio as aioredis
+
+from bot.config import Settings
+from bot.delivery import FileSink
+from bot.engine import EngineOptions, InterviewEngine
+from bot.flows import FlowRegistry, packaged_flows_dir
+from bot.interviewers import ScriptedInterviewer
+from bot.privacy import load_or_create_key
+from bot.state import RedisStateStore
+from bot.state.embedded import EmbeddedRedis
+
+log = logging.getLogger(__name__)
+
+
+def printable_url(url: str) -> str:
+    """The Redis URL with any password masked, for error messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def flow_dirs(settings: Settings) -> list[Path]:
+    return [packaged_flows_dir(), *([settings.flows_dir] if settings.flows_dir else [])]
+
+
+@dataclass
+class Runtime:
+    engine: InterviewEngine
+    client: aioredis.Redis
+    embedded: EmbeddedRedis | None
+    redis_url: str
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+async def open_runtime(settings: Settings, *, answer_window_seconds: float | None = None) -> Runtime:
+    """Connect everything; raises StoreUnavailable (with the URL) when Redis cannot be reached."""
+    flows = FlowRegistry.from_dirs(flow_dirs(settings))
+    flows.get(settings.default_flow)  # fail at startup, not at the first message
+    embedded = None
+    url = settings.redis_url
+    if url is None:
+        embedded = EmbeddedRedis(settings.data_dir / "redis")
+        url = embedded.start()
+        log.info("using the embedded Redis at %s (set REDIS_URL for a shared server)", url)
+    client = aioredis.from_url(url, socket_connect_timeout=3, socket_timeout=10, health_check_interval=30)
+    store = RedisStateStore(
+        client, prefix=settings.redis_prefix, ttl_seconds=settings.interview_ttl_seconds,
+        url_for_errors=printable_url(url),
+    )
+    try:
+        await store.ping()
+    except Exception:
+        await client.aclose()
+        if embedded is not None:
+            embedded.stop()
+        raise
+    window = settings.answer_window_seconds if answer_window_seconds is None else answer_window_seconds
+    engine = InterviewEngine(
+        flows=flows,
+        store=store,
+        interviewer=ScriptedInterviewer(),
+        sinks=[FileSink(settings.data_dir)],
+        secret=load_or_create_key(
+            settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None, settings.data_dir
+        ),
+        options=EngineOptions(
+            default_flow=settings.default_flow, answer_window_seconds=window,
+            max_message_chars=settings.max_message_chars,
+        ),
+    )
+    await engine.deliver_outbox()
+    return Runtime(engine=engine, client=client, embedded=embedded, redis_url=printable_url(url))

@@ -1,0 +1,51 @@
+"""Deployment settings, read from ``CANDOR_*`` environment variables (plus ``REDIS_URL``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """Every knob an operator can turn. The README's configuration table mirrors this class."""
+
+    model_config = SettingsConfigDict(env_prefix="CANDOR_", extra="ignore", populate_by_name=True)
+
+    redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL", "CANDOR_REDIS_URL"))
+    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
+    data_dir: Path = Path("./candor-data")
+    flows_dir: Path | None = None
+    default_flow: str = "ai-at-work"
+    answer_window_seconds: float = Field(default=1.5, ge=0, le=60)
+    max_message_chars: int = Field(default=4000, ge=100, le=100_000)
+    interview_ttl_days: float = Field(default=30, gt=0, le=3650)
+    redis_prefix: str = Field(default="candor", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    pseudonym_key: SecretStr | None = None
+    sinks: str = Field(default="file", pattern=r"^file$")
+    log_level: str = Field(default="WARNING", pattern=r"^(?i:debug|info|warning|error)$")
+
+    @property
+    def interview_ttl_seconds(self) -> int:
+        return int(self.interview_ttl_days * 86400)
+
+
+_ENV_NAMES = {"redis_url": "REDIS_URL", "anthropic_api_key": "ANTHROPIC_API_KEY"}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "?"
+            env = _ENV_NAMES.get(name, f"CANDOR_{name.upper()}")
+            got = err.get("input")
+            lines.append(f"{env}: {err['msg']} (got {got!r})")
+        raise ConfigError("invalid setting: " + "; ".join(lines)) from None

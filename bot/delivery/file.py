@@ -1,0 +1,100 @@
+"""The default sink: one JSON file per interview plus a dataset-format CSV, under the data dir."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import fcntl
+import io
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from bot.delivery.transcript import Transcript, dataset_text
+
+
+class FileSink:
+    """Writes ``transcripts/<id>.json`` and appends to ``transcripts.csv`` (``transcript_id,text``).
+
+    The JSON is written first, then the CSV row, both under a file lock. A redelivery finds the
+    JSON already there and only then scans the CSV, so a crash between the two steps neither
+    loses nor doubles a row.
+    """
+
+    name = "file"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.json_dir = root / "transcripts"
+        self.csv_path = root / "transcripts.csv"
+        self._lock_path = root / ".transcripts.lock"
+
+    async def deliver(self, transcript: Transcript) -> None:
+        await asyncio.to_thread(self._deliver, transcript)
+
+    async def delete(self, transcript_id: str) -> bool:
+        return await asyncio.to_thread(self._delete, transcript_id)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.json_dir.mkdir(parents=True, exist_ok=True)
+        with open(self._lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _deliver(self, transcript: Transcript) -> None:
+        path = self.json_dir / f"{transcript.transcript_id}.json"
+        with self._locked():
+            redelivery = path.exists()
+            if not redelivery:
+                _atomic_write(path, json.dumps(transcript.to_dict(), ensure_ascii=False, indent=2) + "\n")
+            if redelivery and transcript.transcript_id in self._csv_ids():
+                return
+            self._append_row(transcript.transcript_id, dataset_text(transcript.turns))
+
+    def _append_row(self, transcript_id: str, text: str) -> None:
+        new_file = not self.csv_path.exists() or self.csv_path.stat().st_size == 0
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        if new_file:
+            writer.writerow(["transcript_id", "text"])
+        writer.writerow([transcript_id, text])
+        with open(self.csv_path, "a", encoding="utf-8", newline="") as handle:
+            handle.write(buffer.getvalue())
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def _csv_ids(self) -> set[str]:
+        if not self.csv_path.exists():
+            return set()
+        with open(self.csv_path, encoding="utf-8", newline="") as handle:
+            return {row["transcript_id"] for row in csv.DictReader(handle)}
+
+    def _delete(self, transcript_id: str) -> bool:
+        with self._locked():
+            path = self.json_dir / f"{transcript_id}.json"
+            found = path.exists()
+            path.unlink(missing_ok=True)
+            if self.csv_path.exists():
+                with open(self.csv_path, encoding="utf-8", newline="") as handle:
+                    rows = list(csv.reader(handle))
+                kept = [row for row in rows[1:] if row and row[0] != transcript_id]
+                found = found or len(kept) != len(rows) - 1
+                buffer = io.StringIO()
+                csv.writer(buffer, lineterminator="\n").writerows([rows[0], *kept] if rows else [])
+                _atomic_write(self.csv_path, buffer.getvalue())
+            return found
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

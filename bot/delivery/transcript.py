@@ -1,0 +1,54 @@
+"""The delivered form of an interview: JSON for tools, and the public dataset's ``AI:``/``User:`` text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.state.model import Role, Turn
+
+_BLANK_LINES = re.compile(r"\n\s*\n")
+_LABELS = {Role.AI: "AI", Role.USER: "User"}
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """Carries no platform id, name or handle: only the pseudonymous transcript id."""
+
+    transcript_id: str
+    flow_id: str
+    flow_version: int
+    started_at: float
+    ended_at: float
+    ended_by: str
+    turns: tuple[Turn, ...]
+
+    @property
+    def duration_seconds(self) -> int:
+        return round(self.ended_at - self.started_at)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "transcript_id": self.transcript_id,
+            "flow_id": self.flow_id,
+            "flow_version": self.flow_version,
+            "started_at": _iso(self.started_at),
+            "ended_at": _iso(self.ended_at),
+            "duration_seconds": self.duration_seconds,
+            "ended_by": self.ended_by,
+            "turns": [
+                {"role": t.role.value, "text": t.text, "question_id": t.question_id, "at": _iso(t.at)}
+                for t in self.turns
+            ],
+        }
+
+
+def dataset_text(turns: tuple[Turn, ...] | list[Turn]) -> str:
+    """Turns separated by one blank line, so a blank line inside a turn is folded to a line break."""
+    return "\n\n".join(f"{_LABELS[t.role]}: {_BLANK_LINES.sub(chr(10), t.text.strip())}" for t in turns)

@@ -1,0 +1,328 @@
+"""The interview engine: one entry point per thing a participant can do, whatever the platform."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.delivery import Sink, Transcript
+from bot.engine import texts
+from bot.engine.cache import HeaderCache
+from bot.engine.commands import Command, parse_command
+from bot.engine.hygiene import Problem, clean
+from bot.engine.locks import KeyedLocks
+from bot.engine.steps import Conversation, End, Outcome
+from bot.errors import CandorError, FlowNotFound
+from bot.flows import FlowRegistry
+from bot.interviewers import Interviewer
+from bot.privacy import Redactor, conversation_key
+from bot.state import CommitResult, Interview, RedisStateStore, Role, Status, Turn
+from bot.state.model import LIVE
+from bot.state.store import SEEN_LIMIT
+from bot.types import Inbound, Participant, Reply, ReplyKind
+
+log = logging.getLogger(__name__)
+# Optimistic writes retry this often, with growing random pauses, when another process keeps winning.
+MAX_ATTEMPTS = 40
+
+
+async def _back_off(attempt: int) -> None:
+    if attempt:
+        await asyncio.sleep(random.uniform(0, 0.001 * min(attempt, 20)))
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    default_flow: str = "ai-at-work"
+    answer_window_seconds: float = 0.0
+    max_message_chars: int = 4000
+
+
+class ContentionError(CandorError):
+    """Another process kept changing this interview; the message was not applied."""
+
+
+class InterviewEngine:
+    """Adapters call ``start``, ``handle`` and ``edit``; each returns the replies to send, in order."""
+
+    def __init__(
+        self,
+        *,
+        flows: FlowRegistry,
+        store: RedisStateStore,
+        interviewer: Interviewer,
+        sinks: Sequence[Sink],
+        secret: bytes,
+        options: EngineOptions = EngineOptions(),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.flows = flows
+        self.store = store
+        self.interviewer = interviewer
+        self.sinks = tuple(sinks)
+        self.options = options
+        self._secret = secret
+        self._clock = clock
+        self._redactor = Redactor()
+        self._locks = KeyedLocks()
+        self._cache = HeaderCache()
+        self._window_generation: dict[str, int] = {}
+
+    def key_for(self, participant: Participant) -> str:
+        return conversation_key(self._secret, participant)
+
+    # -- public entry points ---------------------------------------------------------------
+
+    async def start(self, participant: Participant, flow_id: str | None = None) -> list[Reply]:
+        """Begin an interview (or say where the current one stands if one is already running)."""
+        flow = self.flows.get(flow_id or self.options.default_flow)
+        ck = self.key_for(participant)
+        async with self._locks.hold(ck):
+            for attempt in range(MAX_ATTEMPTS):
+                await _back_off(attempt)
+                current = await self._header(ck, fresh=attempt > 0)
+                if current is not None and current.status in LIVE:
+                    return self._where_we_are(current)
+                if current is not None and current.turn_count > 0:
+                    await self._deliver(ck, current)  # an earlier transcript must leave before a new one starts
+                    continue
+                interview, outcome = Conversation(flow, self.interviewer, self.options.max_message_chars).begin(
+                    self._clock()
+                )
+                if current is not None:
+                    interview.version, interview.seen = current.version, current.seen
+                if await self._persist(ck, interview, outcome, "") is CommitResult.OK:
+                    return outcome.replies
+        raise ContentionError("could not start the interview: it kept changing underneath; try again")
+
+    async def handle(self, message: Inbound) -> list[Reply]:
+        """Apply one participant message. Raises StoreUnavailable when it could not be stored."""
+        cleaned = clean(message.text, self.options.max_message_chars)
+        text = cleaned.text
+        if cleaned.problem is None:
+            text = self._redactor.redact(text, message.participant.names)
+        ck = self.key_for(message.participant)
+        is_answer = cleaned.problem is None and parse_command(text) is None
+        if self.options.answer_window_seconds > 0 and is_answer:
+            held = await self._hold_for_window(ck, message.message_id, text)
+            if held is not None:
+                return held
+        async with self._locks.hold(ck):
+            replies: list[Reply] = []
+            if self.options.answer_window_seconds > 0 and not is_answer:
+                replies = await self._flush(ck)  # fold in an answer still waiting in its window first
+            return replies + await self._apply(ck, text, cleaned.problem, message.message_id)
+
+    async def edit(self, participant: Participant, message_id: str, new_text: str) -> None:
+        """An edited message replaces its part of the stored answer; it never triggers a reply."""
+        cleaned = clean(new_text, self.options.max_message_chars)
+        if cleaned.problem is not None:
+            return
+        text = self._redactor.redact(cleaned.text, participant.names)
+        ck = self.key_for(participant)
+        async with self._locks.hold(ck):
+            if self.options.answer_window_seconds > 0 and await self.store.replace_pending(ck, message_id, text):
+                return
+            for attempt in range(MAX_ATTEMPTS):
+                await _back_off(attempt)
+                interview = await self._header(ck, fresh=attempt > 0)
+                if interview is None or interview.status not in LIVE:
+                    return
+                turns = await self.store.turns(ck)
+                replaced = _replace_part(turns, message_id, text)
+                if replaced is None:
+                    return
+                index, turn = replaced
+                result = await self.store.commit(ck, interview, replace={index: turn})
+                if result is CommitResult.OK:
+                    self._cache.put(ck, interview)
+                    return
+                self._cache.drop(ck)
+
+    async def current(self, participant: Participant) -> Interview | None:
+        return await self.store.load(self.key_for(participant))
+
+    async def where_we_are(self, participant: Participant) -> list[Reply]:
+        """The pending question of a live interview (for a participant coming back); [] otherwise."""
+        interview = await self.current(participant)
+        if interview is None or interview.status not in LIVE:
+            return []
+        return self._where_we_are(interview)
+
+    async def deliver_outbox(self) -> int:
+        """Retry transcripts whose delivery failed earlier; returns how many were delivered."""
+        delivered = 0
+        for ck in await self.store.outbox():
+            interview = await self.store.load(ck)
+            if interview is not None and interview.status is Status.COMPLETED and interview.turn_count > 0:
+                delivered += await self._deliver(ck, interview)
+        return delivered
+
+    # -- the answer window -------------------------------------------------------------------
+
+    async def _hold_for_window(self, ck: str, message_id: str, text: str) -> list[Reply] | None:
+        """Park an answer so quick follow-on messages join it; None when it should apply at once."""
+        async with self._locks.hold(ck):
+            interview = await self._header(ck)
+            if interview is None or interview.status is not Status.IN_PROGRESS:
+                return None
+            if not await self.store.push_pending(ck, message_id, text, self._clock()):
+                return []
+            generation = self._window_generation.get(ck, 0) + 1
+            self._window_generation[ck] = generation
+        await asyncio.sleep(self.options.answer_window_seconds)
+        if self._window_generation.get(ck) != generation:
+            return []  # a later message restarted the window; its call will answer
+        del self._window_generation[ck]
+        async with self._locks.hold(ck):
+            return await self._flush(ck)
+
+    async def _flush(self, ck: str) -> list[Reply]:
+        for attempt in range(MAX_ATTEMPTS):
+            await _back_off(attempt)
+            interview, pending = await self.store.load_with_pending(ck)
+            if interview is None or not pending:
+                return []
+            ids = tuple(p.message_id for p in pending)
+            parts = tuple(p.text for p in pending)
+            outcome = await self._conversation(interview).on_message(interview, "\n".join(parts), None, self._clock())
+            for turn in outcome.append:
+                if turn.role is Role.USER:
+                    turn.message_ids, turn.parts = ids, parts if len(parts) > 1 else ()
+            interview.seen = [*interview.seen, *ids][-SEEN_LIMIT:]
+            if await self._persist(ck, interview, outcome, "", drop_pending=len(pending)) is CommitResult.OK:
+                return outcome.replies
+        raise ContentionError("could not apply the answer: the interview kept changing underneath")
+
+    # -- applying one message ----------------------------------------------------------------
+
+    async def _apply(self, ck: str, text: str, problem: Problem | None, message_id: str) -> list[Reply]:
+        for attempt in range(MAX_ATTEMPTS):
+            await _back_off(attempt)
+            interview = await self._header(ck, fresh=attempt > 0)
+            if interview is not None and message_id in interview.seen:
+                return []
+            try:
+                interview, outcome = await self._outcome(interview, text, problem)
+            except FlowNotFound:
+                log.error("interview uses a flow that is no longer installed")
+                return [Reply("Sorry, this study is not available right now. Your answers so far are safe.")]
+            if interview is None:
+                return outcome.replies
+            for turn in outcome.append:
+                if turn.role is Role.USER and problem is None:
+                    turn.message_ids = (message_id,)
+            result = await self._persist(ck, interview, outcome, message_id)
+            if result is CommitResult.DUPLICATE:
+                return []
+            if result is CommitResult.OK:
+                return outcome.replies
+        raise ContentionError("could not apply the message: the interview kept changing underneath")
+
+    async def _outcome(
+        self, interview: Interview | None, text: str, problem: Problem | None
+    ) -> tuple[Interview | None, Outcome]:
+        if interview is not None:
+            return interview, await self._conversation(interview).on_message(interview, text, problem, self._clock())
+        command = parse_command(text) if problem is None else None
+        if command in (Command.STOP, Command.WITHDRAW):
+            return None, Outcome().say(texts.NOTHING_TO_WITHDRAW)
+        if command is Command.HELP:
+            return None, Outcome().say(texts.NO_INTERVIEW_HELP)
+        flow = self.flows.get(self.options.default_flow)
+        return Conversation(flow, self.interviewer, self.options.max_message_chars).begin(self._clock())
+
+    def _conversation(self, interview: Interview) -> Conversation:
+        return Conversation(self.flows.get(interview.flow_id), self.interviewer, self.options.max_message_chars)
+
+    async def _persist(
+        self, ck: str, interview: Interview, outcome: Outcome, message_id: str, drop_pending: int = 0
+    ) -> CommitResult:
+        if outcome.end in (End.DELETE, End.DECLINE):
+            return await self._erase(ck, interview, outcome.end, message_id)
+        if outcome.end is End.COMPLETE:
+            flow = self.flows.get(interview.flow_id)
+            number = await self.store.next_transcript_number(flow.transcript_prefix)
+            interview.transcript_id = f"{flow.transcript_prefix}_{number:04d}"
+            interview.last_at = max(interview.last_at, self._clock())
+        interview.turn_count += len(outcome.append)
+        result = await self.store.commit(
+            ck, interview, message_id=message_id, append=outcome.append,
+            drop_pending=drop_pending, to_outbox=outcome.end is End.COMPLETE,
+        )
+        if result is not CommitResult.OK:
+            self._cache.drop(ck)
+            return result
+        self._cache.put(ck, interview)
+        if outcome.end is End.COMPLETE:
+            await self.store.count(interview.flow_id, interview.ended_by)
+            await self._deliver(ck, interview)
+        return result
+
+    async def _erase(self, ck: str, interview: Interview, end: End, message_id: str) -> CommitResult:
+        if interview.transcript_id:
+            for sink in self.sinks:
+                await sink.delete(interview.transcript_id)
+        result = await self.store.delete(ck, interview, message_id=message_id)
+        self._cache.drop(ck)
+        if result is CommitResult.OK:
+            await self.store.count(interview.flow_id, "declined" if end is End.DECLINE else "withdrawn")
+        return result
+
+    async def _deliver(self, ck: str, interview: Interview) -> int:
+        """Hand the transcript to every sink; on failure it stays in Redis and in the outbox."""
+        turns = await self.store.turns(ck)
+        transcript = Transcript(
+            transcript_id=interview.transcript_id, flow_id=interview.flow_id, flow_version=interview.flow_version,
+            started_at=interview.started_at, ended_at=interview.last_at, ended_by=interview.ended_by,
+            turns=tuple(turns),
+        )
+        try:
+            for sink in self.sinks:
+                await sink.deliver(transcript)
+        except Exception:
+            log.exception("delivery of %s failed; it stays in the outbox", interview.transcript_id)
+            return 0
+        interview.turn_count = 0
+        if await self.store.mark_delivered(ck, interview) is CommitResult.OK:
+            self._cache.put(ck, interview)
+        else:
+            self._cache.drop(ck)
+        return 1
+
+    async def _header(self, ck: str, *, fresh: bool = False) -> Interview | None:
+        if not fresh:
+            cached = self._cache.get(ck)
+            if cached is not None:
+                return cached
+        interview = await self.store.load(ck)
+        if interview is None:
+            self._cache.drop(ck)
+        else:
+            self._cache.put(ck, interview)
+        return interview
+
+    def _where_we_are(self, interview: Interview) -> list[Reply]:
+        if interview.status is Status.CONSENT_PENDING:
+            return [Reply(interview.last_prompt, ReplyKind.CONSENT, ("Yes", "No"))]
+        if interview.status is Status.STOP_PENDING:
+            return [Reply(texts.STOP_UNCLEAR, ReplyKind.KEEP_OR_DELETE, ("Keep", "Delete"))]
+        return [Reply(f"{texts.RESUMED}\n\n{interview.last_prompt}")]
+
+
+def _replace_part(turns: list[Turn], message_id: str, text: str) -> tuple[int, Turn] | None:
+    for index, turn in enumerate(turns):
+        if turn.role is not Role.USER or message_id not in turn.message_ids:
+            continue
+        if len(turn.parts) > 1:
+            parts = list(turn.parts)
+            parts[turn.message_ids.index(message_id)] = text
+            turn.parts, turn.text = tuple(parts), "\n".join(parts)
+        else:
+            turn.text = text
+        return index, turn
+    return None

@@ -1,0 +1,216 @@
+"""The interview state machine: given the state and one participant message, what happens next.
+
+Pure with respect to storage: it mutates the ``Interview`` it is given and returns what to
+append and say; the engine decides whether the write succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.engine import texts
+from bot.engine.commands import Command, parse_command, parse_consent, parse_keep_or_delete
+from bot.engine.hygiene import Problem
+from bot.flows import Flow, Question
+from bot.interviewers import Decision, Interviewer, Move, Situation
+from bot.state.model import CLOSING, INTRO, THANKS, Interview, Role, Status, Turn
+from bot.types import Reply, ReplyKind
+
+log = logging.getLogger(__name__)
+
+# Gaps longer than this (lunch, a meeting, a pause) do not count against the time budget.
+MAX_COUNTED_GAP_SECONDS = 300.0
+SKIPPED_MARK = "[skipped]"
+_RESUME_WORDS = 3
+
+
+class End(StrEnum):
+    COMPLETE = "complete"
+    DELETE = "delete"
+    DECLINE = "decline"
+
+
+@dataclass(slots=True)
+class Outcome:
+    replies: list[Reply] = field(default_factory=list)
+    append: list[Turn] = field(default_factory=list)
+    end: End | None = None
+
+    def say(self, text: str, kind: ReplyKind = ReplyKind.MESSAGE, choices: tuple[str, ...] = ()) -> Outcome:
+        self.replies.append(Reply(text, kind, choices))
+        return self
+
+
+def _join(*parts: str) -> str:
+    return "\n\n".join(p for p in parts if p)
+
+
+class Conversation:
+    """Applies one message to one interview, following one flow."""
+
+    def __init__(self, flow: Flow, interviewer: Interviewer, max_chars: int) -> None:
+        self.flow = flow
+        self.interviewer = interviewer
+        self.max_chars = max_chars
+
+    # -- starting -------------------------------------------------------------------------
+
+    def begin(self, now: float) -> tuple[Interview, Outcome]:
+        interview = Interview(
+            flow_id=self.flow.id, flow_version=self.flow.version, status=Status.CONSENT_PENDING,
+            started_at=now, last_at=now, last_prompt=self.flow.consent,
+        )
+        intro = _join(self.flow.introduction.strip(), texts.COMMANDS_HINT)
+        outcome = Outcome(append=[Turn(Role.AI, _join(intro, self.flow.consent), INTRO, now)])
+        outcome.say(intro).say(self.flow.consent, ReplyKind.CONSENT, ("Yes", "No"))
+        return interview, outcome
+
+    # -- every message ----------------------------------------------------------------------
+
+    async def on_message(self, iv: Interview, text: str, problem: Problem | None, now: float) -> Outcome:
+        command = parse_command(text) if problem is None else None
+        if iv.status is Status.CONSENT_PENDING:
+            return self._consent(iv, text, command, problem, now)
+        if problem is not None:
+            return self._problem(iv, problem)
+        if iv.status is Status.COMPLETED:
+            return self._after_end(command)
+        if iv.status is Status.STOP_PENDING:
+            return self._stop_choice(iv, text, command)
+        if command is not None:
+            return self._command(iv, command, now)
+        if iv.status is Status.PAUSED:
+            iv.status, iv.last_at = Status.IN_PROGRESS, now
+            if len(text.split()) <= _RESUME_WORDS:
+                return Outcome().say(_join(texts.RESUMED, iv.last_prompt))
+        return await self._answer(iv, text, now)
+
+    def _problem(self, iv: Interview, problem: Problem) -> Outcome:
+        if problem is Problem.TOO_LONG:
+            return Outcome().say(texts.TOO_LONG.format(limit=self.max_chars))
+        return Outcome().say(texts.EMPTY if problem is Problem.EMPTY else texts.SYMBOLS_ONLY)
+
+    def _consent(
+        self, iv: Interview, text: str, command: Command | None, problem: Problem | None, now: float
+    ) -> Outcome:
+        if command in (Command.STOP, Command.WITHDRAW):
+            return Outcome(end=End.DECLINE).say(texts.DECLINED)
+        if command is Command.HELP:
+            return Outcome().say(_join(texts.HELP, self.flow.consent), ReplyKind.CONSENT, ("Yes", "No"))
+        if command is not None:
+            return Outcome().say(texts.CONSENT_NOT_STARTED, ReplyKind.CONSENT, ("Yes", "No"))
+        if problem in (Problem.EMPTY, Problem.TOO_LONG):
+            return self._problem(iv, problem)
+        consent = parse_consent(text)
+        if consent is None:
+            return Outcome().say(texts.CONSENT_UNCLEAR, ReplyKind.CONSENT, ("Yes", "No"))
+        if not consent:
+            return Outcome(end=End.DECLINE).say(texts.DECLINED)
+        iv.status, iv.consented_at, iv.last_at = Status.IN_PROGRESS, now, now
+        iv.question_index, iv.follow_ups = 0, 0
+        first = self.flow.questions[0].ask
+        iv.last_prompt = first
+        said = _join("Thank you. Let's begin.", first)
+        question_id = self.flow.questions[0].id
+        outcome = Outcome(append=[Turn(Role.USER, text, INTRO, now), Turn(Role.AI, said, question_id, now)])
+        return outcome.say(said)
+
+    def _after_end(self, command: Command | None) -> Outcome:
+        if command is Command.WITHDRAW:
+            return Outcome(end=End.DELETE).say(texts.WITHDRAWN_AFTER_DELIVERY)
+        return Outcome().say(texts.AFTER_END)
+
+    def _stop_choice(self, iv: Interview, text: str, command: Command | None) -> Outcome:
+        keep = parse_keep_or_delete(text)
+        if command is Command.WITHDRAW or keep is False:
+            return Outcome(end=End.DELETE).say(texts.WITHDRAWN)
+        if keep:
+            iv.status, iv.ended_by = Status.COMPLETED, "stopped"
+            return Outcome(end=End.COMPLETE).say(texts.STOP_KEPT, ReplyKind.FINISHED)
+        return Outcome().say(texts.STOP_UNCLEAR, ReplyKind.KEEP_OR_DELETE, ("Keep", "Delete"))
+
+    def _command(self, iv: Interview, command: Command, now: float) -> Outcome:
+        if command is Command.HELP:
+            return Outcome().say(_join(texts.HELP, iv.last_prompt))
+        if command is Command.WITHDRAW:
+            return Outcome(end=End.DELETE).say(texts.WITHDRAWN)
+        if command is Command.STOP:
+            if iv.answers == 0:
+                return Outcome(end=End.DELETE).say(texts.STOPPED_NOTHING_KEPT)
+            iv.status = Status.STOP_PENDING
+            return Outcome().say(texts.STOP_ASK, ReplyKind.KEEP_OR_DELETE, ("Keep", "Delete"))
+        if command is Command.PAUSE:
+            iv.status = Status.PAUSED
+            return Outcome().say(texts.PAUSED)
+        # SKIP
+        self._count_time(iv, now)
+        outcome = Outcome(append=[Turn(Role.USER, SKIPPED_MARK, self._question_id(iv), now)])
+        if iv.question_index >= len(self.flow.questions):
+            return self._complete(iv, outcome, now)
+        return self._next_question(iv, outcome, texts.SKIPPED, now)
+
+    # -- answers ------------------------------------------------------------------------------
+
+    async def _answer(self, iv: Interview, text: str, now: float) -> Outcome:
+        self._count_time(iv, now)
+        outcome = Outcome(append=[Turn(Role.USER, text, self._question_id(iv), now)])
+        iv.answers += 1
+        if iv.question_index >= len(self.flow.questions):
+            return self._complete(iv, outcome, now)
+        if iv.active_seconds >= self.flow.time_budget_seconds:
+            return self._closing(iv, outcome, texts.WRAP_UP_TIME, now)
+        question = self.flow.questions[iv.question_index]
+        move = await self._ask_interviewer(iv, text, question)
+        if move.decision is Decision.FOLLOW_UP and move.text and iv.follow_ups < question.follow_ups:
+            iv.follow_ups += 1
+            iv.last_prompt = move.text
+            outcome.append.append(Turn(Role.AI, move.text, question.id, now))
+            return outcome.say(move.text)
+        if move.decision is Decision.WRAP_UP:
+            return self._closing(iv, outcome, move.text, now)
+        return self._next_question(iv, outcome, move.text, now)
+
+    async def _ask_interviewer(self, iv: Interview, text: str, question: Question) -> Move:
+        situation = Situation(
+            flow=self.flow, question=question, answer=text, follow_ups_asked=iv.follow_ups,
+            follow_ups_allowed=question.follow_ups, answers_so_far=iv.answers,
+        )
+        try:
+            return await self.interviewer.next_move(situation)
+        except Exception:  # an interviewer failure must never cost the participant their answer
+            log.exception("interviewer failed; moving to the next question")
+            return Move(Decision.NEXT_QUESTION)
+
+    def _next_question(self, iv: Interview, outcome: Outcome, lead: str, now: float) -> Outcome:
+        iv.question_index += 1
+        iv.follow_ups = 0
+        if iv.question_index >= len(self.flow.questions):
+            return self._closing(iv, outcome, lead, now)
+        question = self.flow.questions[iv.question_index]
+        iv.last_prompt = question.ask
+        outcome.append.append(Turn(Role.AI, _join(lead, question.ask), question.id, now))
+        return outcome.say(_join(lead, question.ask))
+
+    def _closing(self, iv: Interview, outcome: Outcome, lead: str, now: float) -> Outcome:
+        iv.question_index, iv.follow_ups = len(self.flow.questions), 0
+        iv.last_prompt = self.flow.closing_question
+        outcome.append.append(Turn(Role.AI, _join(lead, self.flow.closing_question), CLOSING, now))
+        return outcome.say(_join(lead, self.flow.closing_question))
+
+    def _complete(self, iv: Interview, outcome: Outcome, now: float) -> Outcome:
+        iv.status, iv.ended_by = Status.COMPLETED, "completed"
+        thanks = self.flow.thank_you.strip()
+        outcome.append.append(Turn(Role.AI, thanks, THANKS, now))
+        outcome.end = End.COMPLETE
+        return outcome.say(thanks, ReplyKind.FINISHED)
+
+    def _question_id(self, iv: Interview) -> str:
+        if iv.question_index < len(self.flow.questions):
+            return self.flow.questions[iv.question_index].id
+        return CLOSING
+
+    def _count_time(self, iv: Interview, now: float) -> None:
+        iv.active_seconds += max(0.0, min(now - iv.last_at, MAX_COUNTED_GAP_SECONDS))
+        iv.last_at = now

@@ -1,0 +1,175 @@
+"""Reading flow files with line numbers, so every problem names file, line and field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from bot.errors import FlowNotFound
+from bot.flows.model import Flow
+
+Loc = tuple[str | int, ...]
+
+_HINTS = {
+    "missing": "add this field",
+    "extra_forbidden": "remove it or fix its spelling",
+    "string_too_short": "write some text here",
+    "string_pattern_mismatch": "use only the characters the pattern allows",
+    "int_parsing": "write a whole number",
+    "int_type": "write a whole number",
+    "string_type": "write text (quote it if it looks like a number or yes/no)",
+    "less_than_equal": "use a smaller number",
+    "greater_than_equal": "use a larger number",
+    "too_short": "add at least one entry",
+    "too_long": "remove some entries",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FlowProblem:
+    path: Path
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.field}: {self.message}"
+
+
+class FlowFileError(Exception):
+    """A flow file that could not be read or validated; carries every problem found."""
+
+    def __init__(self, problems: list[FlowProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _field_name(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out or "(file)"
+
+
+class _LineMap:
+    """Line of every key and list item in a YAML document, plus duplicate keys PyYAML would hide."""
+
+    def __init__(self, root: yaml.Node) -> None:
+        self.lines: dict[Loc, int] = {(): root.start_mark.line + 1}
+        self.duplicates: list[tuple[Loc, int]] = []
+        self._walk(root, ())
+
+    def _walk(self, node: yaml.Node, loc: Loc) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                child = (*loc, key)
+                if child in self.lines:
+                    self.duplicates.append((child, key_node.start_mark.line + 1))
+                self.lines[child] = key_node.start_mark.line + 1
+                self._walk(value_node, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self.lines[(*loc, index)] = item.start_mark.line + 1
+                self._walk(item, (*loc, index))
+
+    def line_for(self, loc: Loc) -> int:
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.lines:
+                return self.lines[loc[:end]]
+        return 1
+
+
+def _parse(path: Path) -> tuple[Any, _LineMap]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FlowFileError([FlowProblem(path, 1, "(file)", f"cannot read the file: {exc}")]) from None
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise FlowFileError([FlowProblem(path, line, "(yaml)", f"not valid YAML: {problem}")]) from None
+    if root is None or not isinstance(data, dict):
+        raise FlowFileError([FlowProblem(path, 1, "(file)", "expected a mapping of flow fields (id:, version:, ...)")])
+    return data, _LineMap(root)
+
+
+def _problems(path: Path, exc: ValidationError, lines: _LineMap) -> list[FlowProblem]:
+    problems = []
+    for err in exc.errors():
+        loc: Loc = tuple(err["loc"])
+        hint = _HINTS.get(err["type"])
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
+            shown = repr(err["input"])
+            message += f" (got {shown[:60] + '...' if len(shown) > 60 else shown})"
+        text = f"{message}; {hint}" if hint else message
+        problems.append(FlowProblem(path, lines.line_for(loc), _field_name(loc), text))
+    return problems
+
+
+def load_flow_file(path: Path) -> Flow:
+    """Validate one flow file; raise :class:`FlowFileError` listing every problem found."""
+    data, lines = _parse(path)
+    problems = [
+        FlowProblem(path, line, _field_name(loc), "this key appears twice; keep one") for loc, line in lines.duplicates
+    ]
+    try:
+        flow = Flow.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_problems(path, exc, lines))
+    if problems:
+        raise FlowFileError(sorted(problems, key=lambda p: p.line))
+    return flow
+
+
+def packaged_flows_dir() -> Path:
+    """The flows that ship with Candor (the ``interview_flows`` package)."""
+    import interview_flows
+
+    return Path(interview_flows.__file__).resolve().parent
+
+
+def flow_files(paths: Iterable[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+        else:
+            yield path
+
+
+class FlowRegistry:
+    """The flows a deployment offers, by id. A later directory overrides an earlier one."""
+
+    def __init__(self, flows: Iterable[Flow]) -> None:
+        self._flows = {flow.id: flow for flow in flows}
+
+    @classmethod
+    def from_dirs(cls, dirs: Iterable[Path]) -> FlowRegistry:
+        return cls(load_flow_file(path) for path in flow_files(dirs))
+
+    def get(self, flow_id: str) -> Flow:
+        try:
+            return self._flows[flow_id]
+        except KeyError:
+            known = ", ".join(sorted(self._flows)) or "none"
+            raise FlowNotFound(f"no interview flow with id {flow_id!r} (installed: {known})") from None
+
+    def __iter__(self) -> Iterator[Flow]:
+        return iter(sorted(self._flows.values(), key=lambda f: f.id))
+
+    def __len__(self) -> int:
+        return len(self._flows)

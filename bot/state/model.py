@@ -1,0 +1,134 @@
+"""One interview's state, and its compact JSON form in Redis (short keys: it is stored per turn)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    INVITED = "invited"
+    CONSENT_PENDING = "consent_pending"
+    IN_PROGRESS = "in_progress"
+    PAUSED = "paused"
+    STOP_PENDING = "stop_pending"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+LIVE = frozenset({Status.INVITED, Status.CONSENT_PENDING, Status.IN_PROGRESS, Status.PAUSED, Status.STOP_PENDING})
+
+
+class Role(StrEnum):
+    AI = "ai"
+    USER = "user"
+
+
+# Question ids for the turns that are not core questions.
+INTRO = "_intro"
+CLOSING = "_closing"
+THANKS = "_thanks"
+
+
+@dataclass(slots=True)
+class Turn:
+    role: Role
+    text: str
+    question_id: str
+    at: float
+    # Platform message ids that make up a participant turn, and their texts when there are several,
+    # so an edit to one message can replace just its part of the answer.
+    message_ids: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
+
+    def to_json(self) -> str:
+        data: dict[str, Any] = {"r": self.role.value, "t": self.text, "q": self.question_id, "at": round(self.at, 3)}
+        if self.message_ids:
+            data["m"] = list(self.message_ids)
+        if len(self.parts) > 1:
+            data["p"] = list(self.parts)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> Turn:
+        data = json.loads(raw)
+        return cls(
+            role=Role(data["r"]),
+            text=data["t"],
+            question_id=data["q"],
+            at=float(data["at"]),
+            message_ids=tuple(data.get("m", ())),
+            parts=tuple(data.get("p", ())),
+        )
+
+
+@dataclass(slots=True)
+class Interview:
+    """The header of an interview; its turns live in a Redis list next to it."""
+
+    flow_id: str
+    flow_version: int
+    status: Status
+    started_at: float
+    last_at: float
+    question_index: int = 0
+    follow_ups: int = 0
+    consented_at: float | None = None
+    active_seconds: float = 0.0
+    turn_count: int = 0
+    answers: int = 0
+    last_prompt: str = ""
+    transcript_id: str = ""
+    ended_by: str = ""
+    # Optimistic-concurrency version and recently applied message ids (for de-duplication);
+    # both live in their own hash fields so the commit script can check them cheaply.
+    version: int = 0
+    seen: list[str] = field(default_factory=list)
+
+    def data_json(self) -> str:
+        data: dict[str, Any] = {
+            "f": self.flow_id,
+            "fv": self.flow_version,
+            "st": self.status.value,
+            "t0": round(self.started_at, 3),
+            "tl": round(self.last_at, 3),
+            "qi": self.question_index,
+            "fu": self.follow_ups,
+            "act": round(self.active_seconds, 1),
+            "n": self.turn_count,
+            "na": self.answers,
+            "lp": self.last_prompt,
+        }
+        if self.consented_at is not None:
+            data["tc"] = round(self.consented_at, 3)
+        if self.transcript_id:
+            data["tid"] = self.transcript_id
+        if self.ended_by:
+            data["eb"] = self.ended_by
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_fields(cls, data_raw: str | bytes, version: int, seen: str) -> Interview:
+        data = json.loads(data_raw)
+        return cls(
+            flow_id=data["f"],
+            flow_version=int(data["fv"]),
+            status=Status(data["st"]),
+            started_at=float(data["t0"]),
+            last_at=float(data["tl"]),
+            question_index=int(data["qi"]),
+            follow_ups=int(data["fu"]),
+            consented_at=float(data["tc"]) if "tc" in data else None,
+            active_seconds=float(data["act"]),
+            turn_count=int(data["n"]),
+            answers=int(data["na"]),
+            last_prompt=data["lp"],
+            transcript_id=data.get("tid", ""),
+            ended_by=data.get("eb", ""),
+            version=version,
+            seen=seen.split() if seen else [],
+        )

@@ -1,0 +1,195 @@
+"""Interview state in Redis: one hash and one list per interview, written by version-checked scripts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from functools import partial
+from typing import Any, TypeVar
+
+import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from bot.errors import StoreUnavailable
+from bot.state import scripts
+from bot.state.model import Interview, Turn
+
+T = TypeVar("T")
+# How long a deleted conversation still recognises re-delivered platform events.
+TOMBSTONE_SECONDS = 900
+# How many recent message ids each interview remembers for de-duplication.
+SEEN_LIMIT = 24
+
+
+class CommitResult(Enum):
+    OK = "ok"
+    CONFLICT = "conflict"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class PendingMessage:
+    message_id: str
+    text: str
+    at: float
+
+
+def _safe_id(message_id: str) -> str:
+    # Ids are stored space-separated, so a space inside one must not split it.
+    return message_id.replace(" ", "_")[:120]
+
+
+class RedisStateStore:
+    """All of Candor's interview keys live under ``<prefix>:``; nothing outside it is touched."""
+
+    def __init__(self, client: aioredis.Redis, *, prefix: str, ttl_seconds: int, url_for_errors: str) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.ttl_seconds = ttl_seconds
+        self._url = url_for_errors
+        self._commit = client.register_script(scripts.COMMIT)
+        self._delete = client.register_script(scripts.DELETE)
+        self._push = client.register_script(scripts.PUSH_PENDING)
+        self.outbox_key = f"{prefix}:outbox"
+
+    def _keys(self, ck: str, message_id: str = "") -> list[str]:
+        base = f"{self.prefix}:iv:{ck}"
+        return [base, f"{base}:t", f"{base}:p", f"{self.prefix}:dd:{ck}:{_safe_id(message_id)}", self.outbox_key]
+
+    async def _call(self, operation: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await operation()
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise StoreUnavailable(f"cannot reach Redis at {self._url}: {exc}") from None
+
+    async def ping(self) -> None:
+        await self._call(self.client.ping)
+
+    async def load(self, ck: str) -> Interview | None:
+        raw = await self._call(lambda: self.client.hmget(self._keys(ck)[0], ["v", "d", "s"]))
+        return _decode_header(raw)
+
+    async def load_with_pending(self, ck: str) -> tuple[Interview | None, list[PendingMessage]]:
+        keys = self._keys(ck)
+
+        async def both() -> list[Any]:
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.hmget(keys[0], ["v", "d", "s"])
+                pipe.lrange(keys[2], 0, -1)
+                return await pipe.execute()
+
+        header, pending = await self._call(both)
+        return _decode_header(header), [_decode_pending(item) for item in pending]
+
+    async def turns(self, ck: str) -> list[Turn]:
+        raw = await self._call(lambda: self.client.lrange(self._keys(ck)[1], 0, -1))
+        return [Turn.from_json(item) for item in raw]
+
+    async def commit(
+        self,
+        ck: str,
+        interview: Interview,
+        *,
+        message_id: str = "",
+        append: Sequence[Turn] = (),
+        replace: Mapping[int, Turn] | None = None,
+        drop_pending: int = 0,
+        to_outbox: bool = False,
+    ) -> CommitResult:
+        """Write the header and new turns if nobody else wrote since ``interview.version``."""
+        mid = _safe_id(message_id) if message_id else ""
+        seen = interview.seen
+        if mid and mid not in seen:
+            seen = [*seen, mid][-SEEN_LIMIT:]
+        args: list[Any] = [
+            interview.version, interview.data_json(), " ".join(seen), self.ttl_seconds, mid,
+            drop_pending, ck if to_outbox else "", len(append), *(turn.to_json() for turn in append),
+        ]
+        for index, turn in (replace or {}).items():
+            args += [index, turn.to_json()]
+        status, version = await self._call(lambda: self._commit(keys=self._keys(ck, message_id), args=args))
+        if status == 1:
+            interview.version = int(version)
+            interview.seen = seen
+            return CommitResult.OK
+        return CommitResult.CONFLICT if status == 0 else CommitResult.DUPLICATE
+
+    async def delete(self, ck: str, interview: Interview | None, *, message_id: str = "") -> CommitResult:
+        """Remove everything held for a conversation, leaving only a short-lived de-dup marker."""
+        version = interview.version if interview else 0
+        tombstone = TOMBSTONE_SECONDS if message_id else 0
+        status, _ = await self._call(
+            lambda: self._delete(keys=self._keys(ck, message_id), args=[version, tombstone, ck])
+        )
+        return CommitResult.OK if status == 1 else CommitResult.CONFLICT
+
+    async def push_pending(self, ck: str, message_id: str, text: str, at: float) -> bool:
+        """Hold a message for the answer window; False when it was already received."""
+        mid = _safe_id(message_id)
+        entry = json.dumps({"i": mid, "x": text, "at": round(at, 3)}, ensure_ascii=False)
+        needle = json.dumps({"i": mid})[1:-1]
+        keys = self._keys(ck, message_id)
+        result = await self._call(
+            lambda: self._push(keys=[keys[0], keys[2], keys[3]], args=[mid, entry, self.ttl_seconds, needle])
+        )
+        return bool(result)
+
+    async def replace_pending(self, ck: str, message_id: str, text: str) -> bool:
+        key = self._keys(ck)[2]
+        mid = _safe_id(message_id)
+        items = await self._call(lambda: self.client.lrange(key, 0, -1))
+        for index, item in enumerate(items):
+            pending = _decode_pending(item)
+            if pending.message_id == mid:
+                entry = json.dumps({"i": mid, "x": text, "at": pending.at}, ensure_ascii=False)
+                await self._call(partial(self.client.lset, key, index, entry))
+                return True
+        return False
+
+    async def count(self, flow_id: str, what: str) -> None:
+        await self._call(lambda: self.client.incr(f"{self.prefix}:count:{flow_id}:{what}"))
+
+    async def counts(self, flow_id: str, what: str) -> int:
+        value = await self._call(lambda: self.client.get(f"{self.prefix}:count:{flow_id}:{what}"))
+        return int(value or 0)
+
+    async def next_transcript_number(self, transcript_prefix: str) -> int:
+        return int(await self._call(lambda: self.client.incr(f"{self.prefix}:seq:{transcript_prefix}")))
+
+    async def outbox(self) -> list[str]:
+        members = await self._call(lambda: self.client.smembers(self.outbox_key))
+        return sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
+
+    async def mark_delivered(self, ck: str, interview: Interview) -> CommitResult:
+        """Drop the delivered turns; the header stays as a small end marker until it expires."""
+        result = await self.commit(ck, interview)
+        if result is CommitResult.OK:
+            keys = self._keys(ck)
+
+            async def cleanup() -> None:
+                async with self.client.pipeline(transaction=True) as pipe:
+                    pipe.delete(keys[1])
+                    pipe.srem(self.outbox_key, ck)
+                    await pipe.execute()
+
+            await self._call(cleanup)
+        return result
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _decode_header(raw: Sequence[Any]) -> Interview | None:
+    version, data, seen = raw
+    if version is None or data is None:
+        return None
+    return Interview.from_fields(data, int(version), _text(seen) if seen is not None else "")
+
+
+def _decode_pending(raw: Any) -> PendingMessage:
+    data = json.loads(raw)
+    return PendingMessage(message_id=data["i"], text=data["x"], at=float(data["at"]))

@@ -1,0 +1,48 @@
+"""Values passed between adapters and the engine: who wrote, what they wrote, what to send back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    SLACK = "slack"
+    TEAMS = "teams"
+    CONSOLE = "console"
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """Where a participant is reached. Raw ids here are only ever hashed, never stored."""
+
+    platform: Platform
+    workspace: str
+    user: str
+    # The participant's own names and handles, so their text can be scrubbed of them.
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One participant message, with platform markup already translated to plain text."""
+
+    participant: Participant
+    text: str
+    message_id: str
+
+
+class ReplyKind(StrEnum):
+    """Lets an adapter render a reply natively (buttons for consent, a card for the end)."""
+
+    MESSAGE = "message"
+    CONSENT = "consent"
+    KEEP_OR_DELETE = "keep_or_delete"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    kind: ReplyKind = ReplyKind.MESSAGE
+    choices: tuple[str, ...] = field(default=())

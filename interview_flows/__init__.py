@@ -1,0 +1,1 @@
+"""Interview flows shipped with Candor, as YAML data files."""
