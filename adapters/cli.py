@@ -11,7 +11,7 @@ from pathlib import Path
 from adapters.console import AnswersFileError, ConsoleChat, answers_from, answers_from_terminal, read_answers
 from adapters.runtime import flow_dirs, open_runtime
 from bot.config import Settings, load_settings
-from bot.errors import CandorError
+from bot.errors import CandorError, ConfigError
 from bot.flows import FlowFileError, FlowRegistry, load_flow_file
 from bot.flows.loader import flow_files
 
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "flows":
             return _list(settings)
         return _demo(settings, args)
-    except AnswersFileError as exc:
+    except (AnswersFileError, ConfigError) as exc:
         print(f"candor: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except FlowFileError as exc:

@@ -60,8 +60,11 @@ class ConsoleChat:
         current = await self.engine.current(self.participant)
         if current is not None and current.status in LIVE:
             if flow_id and flow_id != current.flow_id:
-                print(f"(You have an unfinished '{current.flow_id}' interview; continuing it. "
-                      "Type withdraw to discard it.)\n", file=self.out)
+                print(
+                    f"(You have an unfinished '{current.flow_id}' interview; continuing it. "
+                    "Type withdraw to discard it.)\n",
+                    file=self.out,
+                )
             else:
                 print("(Resuming your unfinished interview.)\n", file=self.out)
             self._say(await self.engine.where_we_are(self.participant))

@@ -60,7 +60,9 @@ async def open_runtime(settings: Settings, *, answer_window_seconds: float | Non
         log.info("using the embedded Redis at %s (set REDIS_URL for a shared server)", url)
     client = aioredis.from_url(url, socket_connect_timeout=3, socket_timeout=10, health_check_interval=30)
     store = RedisStateStore(
-        client, prefix=settings.redis_prefix, ttl_seconds=settings.interview_ttl_seconds,
+        client,
+        prefix=settings.redis_prefix,
+        ttl_seconds=settings.interview_ttl_seconds,
         url_for_errors=printable_url(url),
     )
     try:
@@ -80,7 +82,8 @@ async def open_runtime(settings: Settings, *, answer_window_seconds: float | Non
             settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None, settings.data_dir
         ),
         options=EngineOptions(
-            default_flow=settings.default_flow, answer_window_seconds=window,
+            default_flow=settings.default_flow,
+            answer_window_seconds=window,
             max_message_chars=settings.max_message_chars,
         ),
     )

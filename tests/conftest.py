@@ -43,9 +43,21 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     workdir = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(
-        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            redis_server_binary(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     client = redis.Redis(port=port)
     deadline = time.monotonic() + 10
@@ -79,9 +91,17 @@ class Clock:
 
 def long_flow(questions: int = 60, follow_ups: int = 0) -> Flow:
     return Flow(
-        id="long-test", version=1, title="Many questions", language="en", transcript_prefix="long",
-        estimated_minutes=30, time_budget_minutes=240, introduction="A test study with many questions.",
-        consent="Shall we start?", closing_question="Anything else?", thank_you="Thanks for your time.",
+        id="long-test",
+        version=1,
+        title="Many questions",
+        language="en",
+        transcript_prefix="long",
+        estimated_minutes=30,
+        time_budget_minutes=240,
+        introduction="A test study with many questions.",
+        consent="Shall we start?",
+        closing_question="Anything else?",
+        thank_you="Thanks for your time.",
         questions=tuple(
             Question(id=f"q{i:02d}", ask=f"Question number {i}?", learn="Nothing in particular.", follow_ups=follow_ups)
             for i in range(questions)
@@ -119,8 +139,13 @@ async def make_engine(redis_url: str, tmp_path: Path) -> AsyncIterator[EngineFac
             max_message_chars=kwargs.pop("max_chars", 4000),
         )
         return InterviewEngine(
-            flows=FlowRegistry(flows), store=store, interviewer=kwargs.pop("interviewer", ScriptedInterviewer()),
-            sinks=sinks, secret=b"test-secret", options=options, **kwargs,
+            flows=FlowRegistry(flows),
+            store=store,
+            interviewer=kwargs.pop("interviewer", ScriptedInterviewer()),
+            sinks=sinks,
+            secret=b"test-secret",
+            options=options,
+            **kwargs,
         )
 
     factory.prefix = prefix  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ import json
 
 from bot.state import Status
 from bot.types import ReplyKind
-from tests.conftest import EngineFactory, Clock, keys_and_values, message, participant
+from tests.conftest import Clock, EngineFactory, keys_and_values, message, participant
 
 LONG_ANSWER = "I mostly use it for drafting customer emails and checking spreadsheet formulas before sending reports."
 

@@ -135,8 +135,14 @@ async def test_bad_input_gets_a_clear_reply_and_changes_nothing(make_engine: Eng
 async def test_identity_and_contact_details_never_reach_redis_or_the_sink(make_engine: EngineFactory) -> None:
     engine = await make_engine(default_flow="long-test")
     names = ("Dana Whitfield", "dwhitfield")
-    for text in ("hi", "yes", "Dana here: mail dana.whitfield@example.com or call +1 (555) 201-3344.",
-                 "Ask @dwhitfield, or Whitfield's manager", "stop", "keep"):
+    for text in (
+        "hi",
+        "yes",
+        "Dana here: mail dana.whitfield@example.com or call +1 (555) 201-3344.",
+        "Ask @dwhitfield, or Whitfield's manager",
+        "stop",
+        "keep",
+    ):
         await engine.handle(message(text, user="U0SECRETID", names=names))
     stored = await keys_and_values(engine.store.client, make_engine.prefix)  # type: ignore[attr-defined]
     data_dir = make_engine.data_dir  # type: ignore[attr-defined]

@@ -43,10 +43,14 @@ def parse_command(text: str) -> Command | None:
 def parse_consent(text: str) -> bool | None:
     """True for yes, False for no, None when it is not clear which."""
     stripped = _HARMLESS_NO.sub(" ", text)
-    yes, no = bool(_YES.search(stripped)), bool(_NO.search(stripped))
-    if yes != no:
-        return yes
-    if not yes and stripped != text:
+    yes = [m.start() for m in _YES.finditer(stripped)]
+    no = [m.start() for m in _NO.finditer(stripped)]
+    if yes and no:
+        # "No, I'm ready to begin" and "Sure, but maybe later": the last word on it wins.
+        return yes[-1] > no[-1]
+    if yes or no:
+        return bool(yes)
+    if stripped != text:
         return True  # "No questions." answers the invitation to ask: it means go ahead
     return None
 

@@ -251,8 +251,12 @@ class InterviewEngine:
             interview.last_at = max(interview.last_at, self._clock())
         interview.turn_count += len(outcome.append)
         result = await self.store.commit(
-            ck, interview, message_id=message_id, append=outcome.append,
-            drop_pending=drop_pending, to_outbox=outcome.end is End.COMPLETE,
+            ck,
+            interview,
+            message_id=message_id,
+            append=outcome.append,
+            drop_pending=drop_pending,
+            outbox="add" if outcome.end is End.COMPLETE else "",
         )
         if result is not CommitResult.OK:
             self._cache.drop(ck)
@@ -277,8 +281,12 @@ class InterviewEngine:
         """Hand the transcript to every sink; on failure it stays in Redis and in the outbox."""
         turns = await self.store.turns(ck)
         transcript = Transcript(
-            transcript_id=interview.transcript_id, flow_id=interview.flow_id, flow_version=interview.flow_version,
-            started_at=interview.started_at, ended_at=interview.last_at, ended_by=interview.ended_by,
+            transcript_id=interview.transcript_id,
+            flow_id=interview.flow_id,
+            flow_version=interview.flow_version,
+            started_at=interview.started_at,
+            ended_at=interview.last_at,
+            ended_by=interview.ended_by,
             turns=tuple(turns),
         )
         try:
@@ -308,10 +316,10 @@ class InterviewEngine:
 
     def _where_we_are(self, interview: Interview) -> list[Reply]:
         if interview.status is Status.CONSENT_PENDING:
-            return [Reply(interview.last_prompt, ReplyKind.CONSENT, ("Yes", "No"))]
+            return [Reply(self._conversation(interview).prompt(interview), ReplyKind.CONSENT, ("Yes", "No"))]
         if interview.status is Status.STOP_PENDING:
             return [Reply(texts.STOP_UNCLEAR, ReplyKind.KEEP_OR_DELETE, ("Keep", "Delete"))]
-        return [Reply(f"{texts.RESUMED}\n\n{interview.last_prompt}")]
+        return [Reply(f"{texts.RESUMED}\n\n{self._conversation(interview).prompt(interview)}")]
 
 
 def _replace_part(turns: list[Turn], message_id: str, text: str) -> tuple[int, Turn] | None:

@@ -59,8 +59,11 @@ class Conversation:
 
     def begin(self, now: float) -> tuple[Interview, Outcome]:
         interview = Interview(
-            flow_id=self.flow.id, flow_version=self.flow.version, status=Status.CONSENT_PENDING,
-            started_at=now, last_at=now, last_prompt=self.flow.consent,
+            flow_id=self.flow.id,
+            flow_version=self.flow.version,
+            status=Status.CONSENT_PENDING,
+            started_at=now,
+            last_at=now,
         )
         intro = _join(self.flow.introduction.strip(), texts.COMMANDS_HINT)
         outcome = Outcome(append=[Turn(Role.AI, _join(intro, self.flow.consent), INTRO, now)])
@@ -84,7 +87,7 @@ class Conversation:
         if iv.status is Status.PAUSED:
             iv.status, iv.last_at = Status.IN_PROGRESS, now
             if len(text.split()) <= _RESUME_WORDS:
-                return Outcome().say(_join(texts.RESUMED, iv.last_prompt))
+                return Outcome().say(_join(texts.RESUMED, self.prompt(iv)))
         return await self._answer(iv, text, now)
 
     def _problem(self, iv: Interview, problem: Problem) -> Outcome:
@@ -111,7 +114,6 @@ class Conversation:
         iv.status, iv.consented_at, iv.last_at = Status.IN_PROGRESS, now, now
         iv.question_index, iv.follow_ups = 0, 0
         first = self.flow.questions[0].ask
-        iv.last_prompt = first
         said = _join("Thank you. Let's begin.", first)
         question_id = self.flow.questions[0].id
         outcome = Outcome(append=[Turn(Role.USER, text, INTRO, now), Turn(Role.AI, said, question_id, now)])
@@ -133,7 +135,7 @@ class Conversation:
 
     def _command(self, iv: Interview, command: Command, now: float) -> Outcome:
         if command is Command.HELP:
-            return Outcome().say(_join(texts.HELP, iv.last_prompt))
+            return Outcome().say(_join(texts.HELP, self.prompt(iv)))
         if command is Command.WITHDRAW:
             return Outcome(end=End.DELETE).say(texts.WITHDRAWN)
         if command is Command.STOP:
@@ -165,7 +167,7 @@ class Conversation:
         move = await self._ask_interviewer(iv, text, question)
         if move.decision is Decision.FOLLOW_UP and move.text and iv.follow_ups < question.follow_ups:
             iv.follow_ups += 1
-            iv.last_prompt = move.text
+            iv.follow_up_prompt = move.text
             outcome.append.append(Turn(Role.AI, move.text, question.id, now))
             return outcome.say(move.text)
         if move.decision is Decision.WRAP_UP:
@@ -174,8 +176,12 @@ class Conversation:
 
     async def _ask_interviewer(self, iv: Interview, text: str, question: Question) -> Move:
         situation = Situation(
-            flow=self.flow, question=question, answer=text, follow_ups_asked=iv.follow_ups,
-            follow_ups_allowed=question.follow_ups, answers_so_far=iv.answers,
+            flow=self.flow,
+            question=question,
+            answer=text,
+            follow_ups_asked=iv.follow_ups,
+            follow_ups_allowed=question.follow_ups,
+            answers_so_far=iv.answers,
         )
         try:
             return await self.interviewer.next_move(situation)
@@ -189,13 +195,13 @@ class Conversation:
         if iv.question_index >= len(self.flow.questions):
             return self._closing(iv, outcome, lead, now)
         question = self.flow.questions[iv.question_index]
-        iv.last_prompt = question.ask
+        iv.follow_up_prompt = ""
         outcome.append.append(Turn(Role.AI, _join(lead, question.ask), question.id, now))
         return outcome.say(_join(lead, question.ask))
 
     def _closing(self, iv: Interview, outcome: Outcome, lead: str, now: float) -> Outcome:
         iv.question_index, iv.follow_ups = len(self.flow.questions), 0
-        iv.last_prompt = self.flow.closing_question
+        iv.follow_up_prompt = ""
         outcome.append.append(Turn(Role.AI, _join(lead, self.flow.closing_question), CLOSING, now))
         return outcome.say(_join(lead, self.flow.closing_question))
 
@@ -205,6 +211,16 @@ class Conversation:
         outcome.append.append(Turn(Role.AI, thanks, THANKS, now))
         outcome.end = End.COMPLETE
         return outcome.say(thanks, ReplyKind.FINISHED)
+
+    def prompt(self, iv: Interview) -> str:
+        """The question the participant is currently being asked."""
+        if iv.status is Status.CONSENT_PENDING:
+            return self.flow.consent
+        if iv.follow_up_prompt:
+            return iv.follow_up_prompt
+        if iv.question_index < len(self.flow.questions):
+            return self.flow.questions[iv.question_index].ask
+        return self.flow.closing_question
 
     def _question_id(self, iv: Interview) -> str:
         if iv.question_index < len(self.flow.questions):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-COMMANDS_HINT = (
-    "You can type help, skip, pause, stop or withdraw at any time."
-)
+COMMANDS_HINT = "You can type help, skip, pause, stop or withdraw at any time."
 
 HELP = (
     "Just answer in your own words; several short messages in a row are read as one answer.\n"
@@ -42,8 +40,7 @@ WITHDRAWN_AFTER_DELIVERY = (
 NOTHING_TO_WITHDRAW = "There's no interview in progress with you, so nothing of yours is stored here."
 NO_INTERVIEW_HELP = "I run short research interviews. Send me any message to hear about the current study."
 AFTER_END = (
-    "This interview is finished. Thank you again for taking part. "
-    "If you want your answers removed, reply withdraw."
+    "This interview is finished. Thank you again for taking part. If you want your answers removed, reply withdraw."
 )
 SKIPPED = "No problem, let's skip that one."
 WRAP_UP_TIME = "We're at about the time I said this would take, so let me ask one last thing."

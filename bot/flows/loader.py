@@ -107,13 +107,25 @@ def _parse(path: Path) -> tuple[Any, _LineMap]:
     return data, _LineMap(root)
 
 
+_PATTERN_HINTS = {
+    "id": "use lowercase letters, digits and hyphens, like ai-at-work (question ids may also use _)",
+    "transcript_prefix": "use lowercase letters, digits and _, starting with a letter, like work",
+    "language": "use auto or a language code such as en or pt-BR",
+}
+
+
 def _problems(path: Path, exc: ValidationError, lines: _LineMap) -> list[FlowProblem]:
     problems = []
-    for err in exc.errors():
+    errors = exc.errors()
+    for err in errors:
         loc: Loc = tuple(err["loc"])
+        if err["type"] == "too_short" and any(len(o["loc"]) > len(loc) and o["loc"][: len(loc)] == loc for o in errors):
+            continue  # a list emptied by its own invalid items: the items' errors say it better
         hint = _HINTS.get(err["type"])
+        if err["type"] == "string_pattern_mismatch":
+            hint = _PATTERN_HINTS.get(str(loc[-1]), hint)
         message = err["msg"].removeprefix("Value error, ")
-        if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
+        if err["type"] not in ("missing", "extra_forbidden", "value_error") and "input" in err:
             shown = repr(err["input"])
             message += f" (got {shown[:60] + '...' if len(shown) > 60 else shown})"
         text = f"{message}; {hint}" if hint else message

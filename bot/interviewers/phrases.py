@@ -27,7 +27,7 @@ _STOP = frozenset(
     yes yeah ok okay well sure though although however even still already yet ever again also etc
     one two three first second time times day days today now year years recently example instance
     good great nice fine bad better best worse worst able want wanted need needed try tried
-    rather lets ready anyway overall whole
+    rather lets ready anyway overall whole um uh hmm er ah oh
     """.split()
 )
 _PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
@@ -36,7 +36,7 @@ MAX_WORDS = 4
 
 def salient_phrase(answer: str) -> str:
     """The most specific run of content words in the answer; "" when there is none."""
-    best, best_score = "", 0.0
+    best, best_score = "", 0.6
     clauses = [c for c in _CLAUSE.split(_PLACEHOLDER.sub(" . ", answer)) if c.strip()]
     for position, clause in enumerate(clauses):
         for run in _content_runs(clause):

@@ -49,6 +49,14 @@ def _ping(socket_path: str, timeout: float = 0.5) -> bool:
         return False
 
 
+def _send(socket_path: str, command: bytes) -> None:
+    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(5)
+        sock.connect(socket_path)
+        sock.sendall(command)
+        sock.recv(64)  # returns once the server has closed the connection on shutdown
+
+
 class EmbeddedRedis:
     """Runs redis-server on a unix socket with its data (append-only file) under ``directory``.
 
@@ -60,6 +68,7 @@ class EmbeddedRedis:
         self.directory = directory.resolve()
         self.socket_path = self._socket_path()
         self._process: subprocess.Popen[bytes] | None = None
+        self._adopted = False
 
     def _socket_path(self) -> str:
         path = str(self.directory / "redis.sock")
@@ -74,17 +83,39 @@ class EmbeddedRedis:
 
     def start(self, timeout: float = 10.0) -> str:
         if _ping(self.socket_path):
+            self._adopted = True  # left running by a process that was killed; ours now
             return self.url
         self.directory.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.socket_path)
         command = [
-            redis_server_binary(prefer_path=False), "--port", "0", "--unixsocket", self.socket_path,
-            "--unixsocketperm", "700", "--dir", str(self.directory), "--appendonly", "yes",
-            "--appendfsync", "always", "--save", "", "--daemonize", "no", "--logfile", "redis.log",
+            redis_server_binary(prefer_path=False),
+            "--port",
+            "0",
+            "--unixsocket",
+            self.socket_path,
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.directory),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--logfile",
+            "redis.log",
         ]
-        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL, start_new_session=True)
+        self._process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if _ping(self.socket_path):
@@ -98,7 +129,11 @@ class EmbeddedRedis:
         raise StoreUnavailable(f"the embedded Redis in {self.directory} did not start: {' '.join(detail) or 'no log'}")
 
     def stop(self) -> None:
-        """Stop the server this object started; the append-only file keeps the data."""
+        """Stop the server this object started or adopted; the append-only file keeps the data."""
+        if self._adopted:
+            self._adopted = False
+            _send(self.socket_path, b"*1\r\n$8\r\nSHUTDOWN\r\n")
+            return
         if self._process is None:
             return
         if self._process.poll() is None:

@@ -46,24 +46,29 @@ class Turn:
     parts: tuple[str, ...] = ()
 
     def to_json(self) -> str:
-        data: dict[str, Any] = {"r": self.role.value, "t": self.text, "q": self.question_id, "at": round(self.at, 3)}
-        if self.message_ids:
-            data["m"] = list(self.message_ids)
+        """A positional JSON array: this is stored once per turn, so field names would be overhead."""
+        data: list[Any] = [_ROLE_CODES[self.role], self.text, self.question_id, int(self.at)]
+        if self.message_ids or len(self.parts) > 1:
+            data.append(list(self.message_ids))
         if len(self.parts) > 1:
-            data["p"] = list(self.parts)
+            data.append(list(self.parts))
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> Turn:
         data = json.loads(raw)
         return cls(
-            role=Role(data["r"]),
-            text=data["t"],
-            question_id=data["q"],
-            at=float(data["at"]),
-            message_ids=tuple(data.get("m", ())),
-            parts=tuple(data.get("p", ())),
+            role=_ROLES[data[0]],
+            text=data[1],
+            question_id=data[2],
+            at=float(data[3]),
+            message_ids=tuple(data[4]) if len(data) > 4 else (),
+            parts=tuple(data[5]) if len(data) > 5 else (),
         )
+
+
+_ROLE_CODES = {Role.AI: "a", Role.USER: "u"}
+_ROLES = {code: role for role, code in _ROLE_CODES.items()}
 
 
 @dataclass(slots=True)
@@ -81,11 +86,12 @@ class Interview:
     active_seconds: float = 0.0
     turn_count: int = 0
     answers: int = 0
-    last_prompt: str = ""
+    # The pending follow-up question; other prompts come from the flow, so they are not stored twice.
+    follow_up_prompt: str = ""
     transcript_id: str = ""
     ended_by: str = ""
     # Optimistic-concurrency version and recently applied message ids (for de-duplication);
-    # both live in their own hash fields so the commit script can check them cheaply.
+    # both are stored in front of the JSON so the commit script can check them without parsing it.
     version: int = 0
     seen: list[str] = field(default_factory=list)
 
@@ -101,15 +107,21 @@ class Interview:
             "act": round(self.active_seconds, 1),
             "n": self.turn_count,
             "na": self.answers,
-            "lp": self.last_prompt,
         }
         if self.consented_at is not None:
             data["tc"] = round(self.consented_at, 3)
+        if self.follow_up_prompt:
+            data["lp"] = self.follow_up_prompt
         if self.transcript_id:
             data["tid"] = self.transcript_id
         if self.ended_by:
             data["eb"] = self.ended_by
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_header(cls, raw: bytes | str) -> Interview:
+        version, seen, data_raw = (raw.encode() if isinstance(raw, str) else raw).split(b"\x1f", 2)
+        return cls.from_fields(data_raw, int(version), seen.decode())
 
     @classmethod
     def from_fields(cls, data_raw: str | bytes, version: int, seen: str) -> Interview:
@@ -126,7 +138,7 @@ class Interview:
             active_seconds=float(data["act"]),
             turn_count=int(data["n"]),
             answers=int(data["na"]),
-            last_prompt=data["lp"],
+            follow_up_prompt=data.get("lp", ""),
             transcript_id=data.get("tid", ""),
             ended_by=data.get("eb", ""),
             version=version,

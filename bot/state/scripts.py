@@ -1,58 +1,78 @@
-"""Lua scripts that make each interview write one atomic, version-checked Redis round trip."""
+"""Lua scripts that make each interview write one atomic, version-checked Redis round trip.
+
+An interview is one Redis list: element 0 is the header ``version \\x1f seen-ids \\x1f json``,
+the rest are its turns. One key per interview keeps Redis's per-key overhead paid once.
+"""
 
 from __future__ import annotations
 
-# KEYS: header hash, turns list, pending list, de-dup tombstone, outbox set
-# ARGV: expected version, header data, seen ids, ttl, message id, pending entries to drop,
-#       outbox member ('' for none), number of turns to append, the turns, then (index, turn) pairs to replace.
-# Returns {1, new version} | {0, current version} on a version conflict | {2, version} for a duplicate.
-COMMIT = """
-local v = redis.call('HGET', KEYS[1], 'v')
-if not v then v = '0' end
-if v ~= ARGV[1] then return {0, tonumber(v)} end
-local mid = ARGV[5]
-if mid ~= '' then
-  local s = redis.call('HGET', KEYS[1], 's')
-  if s and string.find(' ' .. s .. ' ', ' ' .. mid .. ' ', 1, true) then return {2, tonumber(v)} end
-  if redis.call('EXISTS', KEYS[4]) == 1 then return {2, tonumber(v)} end
+_READ_HEADER = """
+local h = redis.call('LINDEX', KEYS[1], 0)
+local v, seen = '0', ''
+if h then
+  local a = string.find(h, '\\31', 1, true)
+  local b = string.find(h, '\\31', a + 1, true)
+  v, seen = string.sub(h, 1, a - 1), string.sub(h, a + 1, b - 1)
 end
+local function already(mid)
+  if string.find(' ' .. seen .. ' ', ' ' .. mid .. ' ', 1, true) then return true end
+  return redis.call('EXISTS', KEYS[3]) == 1
+end
+"""
+
+# KEYS: interview list, pending list, de-dup tombstone, outbox set
+# ARGV: expected version, header json, seen ids, ttl, message id, pending entries to drop,
+#       outbox member, outbox action ('add': completed, to deliver; 'done': delivered, so drop the
+#       turns and leave the header as an end marker; '': neither),
+#       number of turns to append, the turns, then (index, turn) pairs to replace.
+# Returns {1, new version} | {0, current version} on a version conflict | {2, version} for a duplicate.
+COMMIT = (
+    _READ_HEADER
+    + """
+if v ~= ARGV[1] then return {0, tonumber(v)} end
+if ARGV[5] ~= '' and already(ARGV[5]) then return {2, tonumber(v)} end
 local nv = tonumber(v) + 1
-local ttl = tonumber(ARGV[4])
-redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2], 's', ARGV[3])
-redis.call('EXPIRE', KEYS[1], ttl)
-local n = tonumber(ARGV[8])
-if n > 0 then redis.call('RPUSH', KEYS[2], unpack(ARGV, 9, 8 + n)) end
-local i = 9 + n
+local header = nv .. '\\31' .. ARGV[3] .. '\\31' .. ARGV[2]
+if h then redis.call('LSET', KEYS[1], 0, header) else redis.call('RPUSH', KEYS[1], header) end
+if ARGV[8] == 'done' then
+  redis.call('LTRIM', KEYS[1], 0, 0)
+  redis.call('SREM', KEYS[4], ARGV[7])
+end
+local n = tonumber(ARGV[9])
+if n > 0 then redis.call('RPUSH', KEYS[1], unpack(ARGV, 10, 9 + n)) end
+local i = 10 + n
 while i < #ARGV do
-  redis.call('LSET', KEYS[2], tonumber(ARGV[i]), ARGV[i + 1])
+  redis.call('LSET', KEYS[1], tonumber(ARGV[i]) + 1, ARGV[i + 1])
   i = i + 2
 end
-if n > 0 or i > 9 + n then redis.call('EXPIRE', KEYS[2], ttl) end
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
 local drop = tonumber(ARGV[6])
-if drop > 0 then redis.call('LTRIM', KEYS[3], drop, -1) end
-if ARGV[7] ~= '' then redis.call('SADD', KEYS[5], ARGV[7]) end
+if drop > 0 then redis.call('LTRIM', KEYS[2], drop, -1) end
+if ARGV[8] == 'add' then redis.call('SADD', KEYS[4], ARGV[7]) end
 return {1, nv}
 """
+)
 
-# KEYS: header hash, turns list, pending list, de-dup tombstone, outbox set
+# KEYS: interview list, pending list, de-dup tombstone, outbox set
 # ARGV: expected version, tombstone ttl, outbox member
-DELETE = """
-local v = redis.call('HGET', KEYS[1], 'v')
-if not v then v = '0' end
+DELETE = (
+    _READ_HEADER
+    + """
 if v ~= ARGV[1] then return {0, tonumber(v)} end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-redis.call('SREM', KEYS[5], ARGV[3])
-if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[4], '1', 'EX', tonumber(ARGV[2])) end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('SREM', KEYS[4], ARGV[3])
+if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[3], '1', 'EX', tonumber(ARGV[2])) end
 return {1, 0}
 """
+)
 
-# KEYS: header hash, pending list, de-dup tombstone
+# KEYS: interview list, pending list, de-dup tombstone
 # ARGV: message id, entry (JSON), ttl, needle that identifies the message id inside an entry
-# Returns 1 when stored, 0 when this message was already seen.
-PUSH_PENDING = """
-local s = redis.call('HGET', KEYS[1], 's')
-if s and string.find(' ' .. s .. ' ', ' ' .. ARGV[1] .. ' ', 1, true) then return 0 end
-if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+# Returns 1 when stored, 0 when this message was already received.
+PUSH_PENDING = (
+    _READ_HEADER
+    + """
+if already(ARGV[1]) then return 0 end
 local items = redis.call('LRANGE', KEYS[2], 0, -1)
 for _, item in ipairs(items) do
   if string.find(item, ARGV[4], 1, true) then return 0 end
@@ -61,3 +81,4 @@ redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
 return 1
 """
+)

@@ -20,8 +20,9 @@ from bot.state.model import Interview, Turn
 T = TypeVar("T")
 # How long a deleted conversation still recognises re-delivered platform events.
 TOMBSTONE_SECONDS = 900
-# How many recent message ids each interview remembers for de-duplication.
-SEEN_LIMIT = 24
+# How many recent message ids each interview remembers: platform retries come within minutes,
+# long before a participant has sent eight more messages.
+SEEN_LIMIT = 8
 
 
 class CommitResult(Enum):
@@ -56,8 +57,9 @@ class RedisStateStore:
         self.outbox_key = f"{prefix}:outbox"
 
     def _keys(self, ck: str, message_id: str = "") -> list[str]:
+        """Interview list, pending list, de-dup tombstone, outbox: the KEYS of every script."""
         base = f"{self.prefix}:iv:{ck}"
-        return [base, f"{base}:t", f"{base}:p", f"{self.prefix}:dd:{ck}:{_safe_id(message_id)}", self.outbox_key]
+        return [base, f"{base}:p", f"{self.prefix}:dd:{ck}:{_safe_id(message_id)}", self.outbox_key]
 
     async def _call(self, operation: Callable[[], Awaitable[T]]) -> T:
         try:
@@ -69,23 +71,24 @@ class RedisStateStore:
         await self._call(self.client.ping)
 
     async def load(self, ck: str) -> Interview | None:
-        raw = await self._call(lambda: self.client.hmget(self._keys(ck)[0], ["v", "d", "s"]))
-        return _decode_header(raw)
+        raw = await self._call(lambda: self.client.lindex(self._keys(ck)[0], 0))
+        return Interview.from_header(raw) if raw is not None else None
 
     async def load_with_pending(self, ck: str) -> tuple[Interview | None, list[PendingMessage]]:
         keys = self._keys(ck)
 
         async def both() -> list[Any]:
             async with self.client.pipeline(transaction=False) as pipe:
-                pipe.hmget(keys[0], ["v", "d", "s"])
-                pipe.lrange(keys[2], 0, -1)
+                pipe.lindex(keys[0], 0)
+                pipe.lrange(keys[1], 0, -1)
                 return await pipe.execute()
 
         header, pending = await self._call(both)
-        return _decode_header(header), [_decode_pending(item) for item in pending]
+        interview = Interview.from_header(header) if header is not None else None
+        return interview, [_decode_pending(item) for item in pending]
 
     async def turns(self, ck: str) -> list[Turn]:
-        raw = await self._call(lambda: self.client.lrange(self._keys(ck)[1], 0, -1))
+        raw = await self._call(lambda: self.client.lrange(self._keys(ck)[0], 1, -1))
         return [Turn.from_json(item) for item in raw]
 
     async def commit(
@@ -97,7 +100,7 @@ class RedisStateStore:
         append: Sequence[Turn] = (),
         replace: Mapping[int, Turn] | None = None,
         drop_pending: int = 0,
-        to_outbox: bool = False,
+        outbox: str = "",
     ) -> CommitResult:
         """Write the header and new turns if nobody else wrote since ``interview.version``."""
         mid = _safe_id(message_id) if message_id else ""
@@ -105,8 +108,16 @@ class RedisStateStore:
         if mid and mid not in seen:
             seen = [*seen, mid][-SEEN_LIMIT:]
         args: list[Any] = [
-            interview.version, interview.data_json(), " ".join(seen), self.ttl_seconds, mid,
-            drop_pending, ck if to_outbox else "", len(append), *(turn.to_json() for turn in append),
+            interview.version,
+            interview.data_json(),
+            " ".join(seen),
+            self.ttl_seconds,
+            mid,
+            drop_pending,
+            ck,
+            outbox,
+            len(append),
+            *(turn.to_json() for turn in append),
         ]
         for index, turn in (replace or {}).items():
             args += [index, turn.to_json()]
@@ -132,13 +143,11 @@ class RedisStateStore:
         entry = json.dumps({"i": mid, "x": text, "at": round(at, 3)}, ensure_ascii=False)
         needle = json.dumps({"i": mid})[1:-1]
         keys = self._keys(ck, message_id)
-        result = await self._call(
-            lambda: self._push(keys=[keys[0], keys[2], keys[3]], args=[mid, entry, self.ttl_seconds, needle])
-        )
+        result = await self._call(lambda: self._push(keys=keys[:3], args=[mid, entry, self.ttl_seconds, needle]))
         return bool(result)
 
     async def replace_pending(self, ck: str, message_id: str, text: str) -> bool:
-        key = self._keys(ck)[2]
+        key = self._keys(ck)[1]
         mid = _safe_id(message_id)
         items = await self._call(lambda: self.client.lrange(key, 0, -1))
         for index, item in enumerate(items):
@@ -165,29 +174,7 @@ class RedisStateStore:
 
     async def mark_delivered(self, ck: str, interview: Interview) -> CommitResult:
         """Drop the delivered turns; the header stays as a small end marker until it expires."""
-        result = await self.commit(ck, interview)
-        if result is CommitResult.OK:
-            keys = self._keys(ck)
-
-            async def cleanup() -> None:
-                async with self.client.pipeline(transaction=True) as pipe:
-                    pipe.delete(keys[1])
-                    pipe.srem(self.outbox_key, ck)
-                    await pipe.execute()
-
-            await self._call(cleanup)
-        return result
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _decode_header(raw: Sequence[Any]) -> Interview | None:
-    version, data, seen = raw
-    if version is None or data is None:
-        return None
-    return Interview.from_fields(data, int(version), _text(seen) if seen is not None else "")
+        return await self.commit(ck, interview, outbox="done")
 
 
 def _decode_pending(raw: Any) -> PendingMessage:
