@@ -36,6 +36,7 @@ class ReplyKind(StrEnum):
     """Lets an adapter render a reply natively (buttons for consent, a card for the end)."""
 
     MESSAGE = "message"
+    INVITATION = "invitation"
     CONSENT = "consent"
     KEEP_OR_DELETE = "keep_or_delete"
     FINISHED = "finished"

@@ -196,3 +196,43 @@ async def test_start_resumes_a_live_interview_instead_of_restarting(make_engine:
     assert "Welcome back" in again[0].text
     state = await engine.current(participant())
     assert state is not None and state.flow_id == "meetings-and-focus"
+
+
+async def test_an_invitation_leads_to_the_introduction_or_a_polite_decline(make_engine: EngineFactory) -> None:
+    engine = await make_engine()
+    invitation = await engine.invite(participant(), "meetings-and-focus")
+    assert invitation[0].kind is ReplyKind.INVITATION and invitation[0].choices == ("Start", "Not now")
+    assert "about 12 minutes" in invitation[0].text and "anonymized" in invitation[0].text
+    assert await engine.invite(participant(), "meetings-and-focus") == []  # never invited twice
+    state = await engine.current(participant())
+    assert state is not None and state.status is Status.INVITED and state.turn_count == 0
+    replies = await engine.handle(message("start"))
+    assert replies[-1].kind is ReplyKind.CONSENT
+    assert engine.flows.get("meetings-and-focus").introduction.strip()[:40] in replies[0].text
+    await engine.invite(participant(user="U2"))
+    assert "Nothing you said" in (await engine.handle(message("Not now, thanks", user="U2")))[0].text
+    assert await engine.current(participant(user="U2")) is None
+    assert await engine.store.counts("ai-at-work", "declined") == 1
+
+
+async def test_start_accepts_a_pending_invitation(make_engine: EngineFactory) -> None:
+    engine = await make_engine()
+    await engine.invite(participant(), "meetings-and-focus")
+    replies = await engine.start(participant())
+    assert replies[-1].kind is ReplyKind.CONSENT
+    state = await engine.current(participant())
+    assert state is not None and state.flow_id == "meetings-and-focus" and state.status is Status.CONSENT_PENDING
+
+
+async def test_an_abandoned_interview_expires(make_engine: EngineFactory) -> None:
+    clock = Clock()
+    engine = await make_engine(clock=clock, ttl=3600)
+    await engine.handle(message("hi"))
+    await engine.handle(message("yes"))
+    await engine.handle(message("I write weekly status reports with it and then edit them myself."))
+    clock.advance(3601)
+    replies = await engine.handle(message("sorry, I was away"))
+    assert "expired" in replies[0].text
+    assert await engine.current(participant()) is None
+    assert await engine.store.counts("ai-at-work", "expired") == 1
+    assert (await engine.handle(message("hello again")))[-1].kind is ReplyKind.CONSENT

@@ -42,6 +42,9 @@ class EngineOptions:
     max_message_chars: int = 4000
 
 
+_END_COUNTERS = {End.DECLINE: "declined", End.DELETE: "withdrawn", End.EXPIRE: "expired"}
+
+
 class ContentionError(CandorError):
     """Another process kept changing this interview; the message was not applied."""
 
@@ -78,26 +81,52 @@ class InterviewEngine:
     # -- public entry points ---------------------------------------------------------------
 
     async def start(self, participant: Participant, flow_id: str | None = None) -> list[Reply]:
-        """Begin an interview (or say where the current one stands if one is already running)."""
+        """Begin an interview: accept a pending invitation, or say where a running one stands."""
         flow = self.flows.get(flow_id or self.options.default_flow)
         ck = self.key_for(participant)
         async with self._locks.hold(ck):
             for attempt in range(MAX_ATTEMPTS):
                 await _back_off(attempt)
                 current = await self._header(ck, fresh=attempt > 0)
-                if current is not None and current.status in LIVE:
+                if current is not None and self._expired(current):
+                    await self._erase(ck, current, End.EXPIRE, "")
+                    continue
+                if current is not None and current.status is Status.INVITED:
+                    interview, outcome = self._conversation(current).begin(self._clock(), current)
+                elif current is not None and current.status in LIVE:
                     return self._where_we_are(current)
-                if current is not None and current.turn_count > 0:
+                elif current is not None and current.turn_count > 0:
                     await self._deliver(ck, current)  # an earlier transcript must leave before a new one starts
                     continue
-                interview, outcome = Conversation(flow, self.interviewer, self.options.max_message_chars).begin(
-                    self._clock()
-                )
+                else:
+                    conversation = Conversation(flow, self.interviewer, self.options.max_message_chars)
+                    interview, outcome = conversation.begin(self._clock())
+                    if current is not None:
+                        interview.version, interview.seen = current.version, current.seen
+                if await self._persist(ck, interview, outcome, "") is CommitResult.OK:
+                    return outcome.replies
+        raise ContentionError("could not start the interview: it kept changing underneath; try again")
+
+    async def invite(self, participant: Participant, flow_id: str | None = None) -> list[Reply]:
+        """The invitation to send (what waves call); [] when this person already has a live interview."""
+        flow = self.flows.get(flow_id or self.options.default_flow)
+        ck = self.key_for(participant)
+        conversation = Conversation(flow, self.interviewer, self.options.max_message_chars)
+        async with self._locks.hold(ck):
+            for attempt in range(MAX_ATTEMPTS):
+                await _back_off(attempt)
+                current = await self._header(ck, fresh=attempt > 0)
+                if current is not None and current.status in LIVE and not self._expired(current):
+                    return []
+                if current is not None and current.turn_count > 0 and current.status is Status.COMPLETED:
+                    await self._deliver(ck, current)
+                    continue
+                interview, outcome = conversation.invite(self._clock())
                 if current is not None:
                     interview.version, interview.seen = current.version, current.seen
                 if await self._persist(ck, interview, outcome, "") is CommitResult.OK:
                     return outcome.replies
-        raise ContentionError("could not start the interview: it kept changing underneath; try again")
+        raise ContentionError("could not record the invitation: the interview kept changing underneath")
 
     async def handle(self, message: Inbound) -> list[Reply]:
         """Apply one participant message. Raises StoreUnavailable when it could not be stored."""
@@ -226,6 +255,8 @@ class InterviewEngine:
     async def _outcome(
         self, interview: Interview | None, text: str, problem: Problem | None
     ) -> tuple[Interview | None, Outcome]:
+        if interview is not None and self._expired(interview):
+            return interview, Outcome(end=End.EXPIRE).say(texts.EXPIRED)
         if interview is not None:
             return interview, await self._conversation(interview).on_message(interview, text, problem, self._clock())
         command = parse_command(text) if problem is None else None
@@ -242,7 +273,7 @@ class InterviewEngine:
     async def _persist(
         self, ck: str, interview: Interview, outcome: Outcome, message_id: str, drop_pending: int = 0
     ) -> CommitResult:
-        if outcome.end in (End.DELETE, End.DECLINE):
+        if outcome.end in (End.DELETE, End.DECLINE, End.EXPIRE):
             return await self._erase(ck, interview, outcome.end, message_id)
         if outcome.end is End.COMPLETE:
             flow = self.flows.get(interview.flow_id)
@@ -274,7 +305,7 @@ class InterviewEngine:
         result = await self.store.delete(ck, interview, message_id=message_id)
         self._cache.drop(ck)
         if result is CommitResult.OK:
-            await self.store.count(interview.flow_id, "declined" if end is End.DECLINE else "withdrawn")
+            await self.store.count(interview.flow_id, _END_COUNTERS[end])
         return result
 
     async def _deliver(self, ck: str, interview: Interview) -> int:
@@ -314,7 +345,13 @@ class InterviewEngine:
             self._cache.put(ck, interview)
         return interview
 
+    def _expired(self, interview: Interview) -> bool:
+        """Redis deletes abandoned interviews by TTL; this catches one read just before that."""
+        return interview.status in LIVE and self._clock() - interview.last_at > self.store.ttl_seconds
+
     def _where_we_are(self, interview: Interview) -> list[Reply]:
+        if interview.status is Status.INVITED:
+            return self._conversation(interview).invite(self._clock())[1].replies
         if interview.status is Status.CONSENT_PENDING:
             return [Reply(self._conversation(interview).prompt(interview), ReplyKind.CONSENT, ("Yes", "No"))]
         if interview.status is Status.STOP_PENDING:

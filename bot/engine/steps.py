@@ -30,6 +30,7 @@ class End(StrEnum):
     COMPLETE = "complete"
     DELETE = "delete"
     DECLINE = "decline"
+    EXPIRE = "expire"
 
 
 @dataclass(slots=True)
@@ -57,14 +58,24 @@ class Conversation:
 
     # -- starting -------------------------------------------------------------------------
 
-    def begin(self, now: float) -> tuple[Interview, Outcome]:
+    def invite(self, now: float) -> tuple[Interview, Outcome]:
+        """An invitation stores no words of the participant's and no turns: only that it was sent."""
         interview = Interview(
-            flow_id=self.flow.id,
-            flow_version=self.flow.version,
-            status=Status.CONSENT_PENDING,
-            started_at=now,
-            last_at=now,
+            flow_id=self.flow.id, flow_version=self.flow.version, status=Status.INVITED, started_at=now, last_at=now
         )
+        text = texts.INVITATION.format(title=self.flow.title, minutes=self.flow.estimated_minutes)
+        return interview, Outcome().say(text, ReplyKind.INVITATION, ("Start", "Not now"))
+
+    def begin(self, now: float, interview: Interview | None = None) -> tuple[Interview, Outcome]:
+        if interview is None:
+            interview = Interview(
+                flow_id=self.flow.id,
+                flow_version=self.flow.version,
+                status=Status.CONSENT_PENDING,
+                started_at=now,
+                last_at=now,
+            )
+        interview.status, interview.started_at, interview.last_at = Status.CONSENT_PENDING, now, now
         intro = _join(self.flow.introduction.strip(), texts.COMMANDS_HINT)
         outcome = Outcome(append=[Turn(Role.AI, _join(intro, self.flow.consent), INTRO, now)])
         outcome.say(intro).say(self.flow.consent, ReplyKind.CONSENT, ("Yes", "No"))
@@ -74,6 +85,8 @@ class Conversation:
 
     async def on_message(self, iv: Interview, text: str, problem: Problem | None, now: float) -> Outcome:
         command = parse_command(text) if problem is None else None
+        if iv.status is Status.INVITED:
+            return self._invitation(iv, text, command, now)
         if iv.status is Status.CONSENT_PENDING:
             return self._consent(iv, text, command, problem, now)
         if problem is not None:
@@ -118,6 +131,11 @@ class Conversation:
         question_id = self.flow.questions[0].id
         outcome = Outcome(append=[Turn(Role.USER, text, INTRO, now), Turn(Role.AI, said, question_id, now)])
         return outcome.say(said)
+
+    def _invitation(self, iv: Interview, text: str, command: Command | None, now: float) -> Outcome:
+        if command in (Command.STOP, Command.WITHDRAW) or parse_consent(text) is False:
+            return Outcome(end=End.DECLINE).say(texts.DECLINED)
+        return self.begin(now, iv)[1]
 
     def _after_end(self, command: Command | None) -> Outcome:
         if command is Command.WITHDRAW:

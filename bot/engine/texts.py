@@ -50,3 +50,12 @@ TOO_LONG = (
     "That message is longer than {limit:,} characters, so I couldn't take it in one piece. "
     "Could you send it again as two or more shorter messages? Nothing from it has been saved yet."
 )
+INVITATION = (
+    'Hello. The research team is running a short study, "{title}", and would like to hear from you. '
+    "It is a written conversation here, about {minutes} minutes, and your answers are anonymized. "
+    "Would you like to take part? Reply start (or anything at all) to hear more, or not now."
+)
+EXPIRED = (
+    "Your earlier interview had no activity for a long time, so it expired and everything in it was deleted. "
+    "Send any message if you would like to start again."
+)
