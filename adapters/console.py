@@ -34,7 +34,10 @@ def read_answers(path: Path) -> list[str]:
         line = raw[: exc.start].count(b"\n") + 1
         raise AnswersFileError(f"{path}:{line}: not valid UTF-8 text; save the file as UTF-8") from None
     blocks = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n"))
-    return [block.strip() for block in blocks if block.strip()]
+    answers = [block.strip() for block in blocks if block.strip()]
+    if not answers:
+        raise AnswersFileError(f"{path}:1: no answers found; write one answer per paragraph, blank lines between")
+    return answers
 
 
 def render(reply: Reply) -> str:
@@ -80,6 +83,12 @@ class ConsoleChat:
             message = Inbound(self.participant, answer, message_id=f"console-{uuid.uuid4().hex}")
             self._say(await self.engine.handle(message))
             state = await self.engine.current(self.participant)
+            if state is not None and state.status is Status.COMPLETED and state.turn_count > 0:
+                print(
+                    "(The transcript could not be saved yet; see the log above. It is kept in Redis and "
+                    "saving is retried each time candor demo starts.)",
+                    file=self.out,
+                )
             if state is None or state.status is Status.COMPLETED:
                 return EXIT_COMPLETE
 

@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     default_flow: str = "ai-at-work"
     answer_window_seconds: float = Field(default=1.5, ge=0, le=60)
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
-    interview_ttl_days: float = Field(default=30, gt=0, le=3650)
+    interview_ttl_days: float = Field(default=30, ge=0.01, le=3650)
     redis_prefix: str = Field(default="candor", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
     pseudonym_key: SecretStr | None = None
     sinks: str = Field(default="file", pattern=r"^file$")

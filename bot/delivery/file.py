@@ -13,6 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bot.delivery.transcript import Transcript, dataset_text
+from bot.errors import CandorError
+
+
+class TranscriptIdTaken(CandorError):
+    """A different transcript with the same id is already on disk; nothing is overwritten."""
 
 
 class FileSink:
@@ -49,10 +54,17 @@ class FileSink:
 
     def _deliver(self, transcript: Transcript) -> None:
         path = self.json_dir / f"{transcript.transcript_id}.json"
+        document = json.dumps(transcript.to_dict(), ensure_ascii=False, indent=2) + "\n"
         with self._locked():
             redelivery = path.exists()
+            if redelivery and path.read_text(encoding="utf-8") != document:
+                raise TranscriptIdTaken(
+                    f"{path} already holds a different interview: the transcript counter in Redis started "
+                    "again while this folder kept older transcripts. Move the old files away, or set "
+                    "CANDOR_DATA_DIR to a fresh folder; the new transcript stays in Redis until then."
+                )
             if not redelivery:
-                _atomic_write(path, json.dumps(transcript.to_dict(), ensure_ascii=False, indent=2) + "\n")
+                _atomic_write(path, document)
             if redelivery and transcript.transcript_id in self._csv_ids():
                 return
             self._append_row(transcript.transcript_id, dataset_text(transcript.turns))

@@ -1,5 +1,5 @@
 """The interview engine: the state machine, its commands, and its single-round-trip persistence."""
 
-from bot.engine.engine import ContentionError, EngineOptions, InterviewEngine
+from bot.engine.engine import ContentionError, DeliveryPending, EngineOptions, InterviewEngine
 
-__all__ = ["ContentionError", "EngineOptions", "InterviewEngine"]
+__all__ = ["ContentionError", "DeliveryPending", "EngineOptions", "InterviewEngine"]

@@ -22,7 +22,7 @@ from bot.interviewers import Interviewer
 from bot.privacy import Redactor, conversation_key
 from bot.state import CommitResult, Interview, RedisStateStore, Role, Status, Turn
 from bot.state.model import LIVE
-from bot.state.store import SEEN_LIMIT
+from bot.state.store import SEEN_LIMIT, PushResult
 from bot.types import Inbound, Participant, Reply, ReplyKind
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,10 @@ class EngineOptions:
 
 
 _END_COUNTERS = {End.DECLINE: "declined", End.DELETE: "withdrawn", End.EXPIRE: "expired"}
+
+
+class DeliveryPending(CandorError):
+    """A finished transcript here could not be delivered yet, so a new interview cannot start."""
 
 
 class ContentionError(CandorError):
@@ -96,7 +100,9 @@ class InterviewEngine:
                 elif current is not None and current.status in LIVE:
                     return self._where_we_are(current)
                 elif current is not None and current.turn_count > 0:
-                    await self._deliver(ck, current)  # an earlier transcript must leave before a new one starts
+                    # An earlier transcript must leave before a new interview can start here.
+                    if not await self._deliver(ck, current):
+                        raise DeliveryPending(texts.DELIVERY_PENDING)
                     continue
                 else:
                     conversation = Conversation(flow, self.interviewer, self.options.max_message_chars)
@@ -119,7 +125,8 @@ class InterviewEngine:
                 if current is not None and current.status in LIVE and not self._expired(current):
                     return []
                 if current is not None and current.turn_count > 0 and current.status is Status.COMPLETED:
-                    await self._deliver(ck, current)
+                    if not await self._deliver(ck, current):
+                        raise DeliveryPending(texts.DELIVERY_PENDING)
                     continue
                 interview, outcome = conversation.invite(self._clock())
                 if current is not None:
@@ -154,7 +161,8 @@ class InterviewEngine:
         text = self._redactor.redact(cleaned.text, participant.names)
         ck = self.key_for(participant)
         async with self._locks.hold(ck):
-            if self.options.answer_window_seconds > 0 and await self.store.replace_pending(ck, message_id, text):
+            window = self.options.answer_window_seconds > 0
+            if window and await self.store.replace_pending(ck, message_id, text, self._clock()):
                 return
             for attempt in range(MAX_ATTEMPTS):
                 await _back_off(attempt)
@@ -196,11 +204,13 @@ class InterviewEngine:
     async def _hold_for_window(self, ck: str, message_id: str, text: str) -> list[Reply] | None:
         """Park an answer so quick follow-on messages join it; None when it should apply at once."""
         async with self._locks.hold(ck):
-            interview = await self._header(ck)
-            if interview is None or interview.status is not Status.IN_PROGRESS:
+            pushed = await self.store.push_pending(ck, message_id, text, self._clock())
+            if pushed is PushResult.NOT_IN_PROGRESS:
                 return None
-            if not await self.store.push_pending(ck, message_id, text, self._clock()):
+            if pushed is PushResult.APPLIED:
                 return []
+            # STORED, or WAITING: a platform retry of a message whose window may have died with
+            # another worker; either way a window must be running for it.
             generation = self._window_generation.get(ck, 0) + 1
             self._window_generation[ck] = generation
         await asyncio.sleep(self.options.answer_window_seconds)
@@ -214,7 +224,10 @@ class InterviewEngine:
         for attempt in range(MAX_ATTEMPTS):
             await _back_off(attempt)
             interview, pending = await self.store.load_with_pending(ck)
-            if interview is None or not pending:
+            if not pending:
+                return []
+            if interview is None:
+                await self.store.drop_pending(ck)  # the interview was withdrawn meanwhile
                 return []
             ids = tuple(p.message_id for p in pending)
             parts = tuple(p.text for p in pending)
@@ -235,11 +248,12 @@ class InterviewEngine:
             interview = await self._header(ck, fresh=attempt > 0)
             if interview is not None and message_id in interview.seen:
                 return []
+            if interview is None and await self.store.recently_deleted(ck, message_id):
+                return []  # a retry of the message that just ended this conversation
             try:
                 interview, outcome = await self._outcome(interview, text, problem)
             except FlowNotFound:
-                log.error("interview uses a flow that is no longer installed")
-                return [Reply("Sorry, this study is not available right now. Your answers so far are safe.")]
+                interview, outcome = self._without_flow(interview, text, problem)
             if interview is None:
                 return outcome.replies
             for turn in outcome.append:
@@ -266,6 +280,15 @@ class InterviewEngine:
             return None, Outcome().say(texts.NO_INTERVIEW_HELP)
         flow = self.flows.get(self.options.default_flow)
         return Conversation(flow, self.interviewer, self.options.max_message_chars).begin(self._clock())
+
+    def _without_flow(
+        self, interview: Interview | None, text: str, problem: Problem | None
+    ) -> tuple[Interview | None, Outcome]:
+        """The interview's flow was uninstalled: leaving must still work; anything else waits."""
+        log.error("an interview uses a flow that is no longer installed")
+        if interview is not None and problem is None and parse_command(text) in (Command.WITHDRAW, Command.STOP):
+            return interview, Outcome(end=End.DELETE).say(texts.WITHDRAWN)
+        return None, Outcome().say(texts.FLOW_UNAVAILABLE)
 
     def _conversation(self, interview: Interview) -> Conversation:
         return Conversation(self.flows.get(interview.flow_id), self.interviewer, self.options.max_message_chars)
@@ -326,12 +349,21 @@ class InterviewEngine:
         except Exception:
             log.exception("delivery of %s failed; it stays in the outbox", interview.transcript_id)
             return 0
-        interview.turn_count = 0
-        if await self.store.mark_delivered(ck, interview) is CommitResult.OK:
-            self._cache.put(ck, interview)
-        else:
+        for attempt in range(MAX_ATTEMPTS):
+            await _back_off(attempt)
+            interview.turn_count = 0
+            if await self.store.mark_delivered(ck, interview) is CommitResult.OK:
+                self._cache.put(ck, interview)
+                return 1
             self._cache.drop(ck)
-        return 1
+            current = await self.store.load(ck)
+            if current is None or current.transcript_id != transcript.transcript_id:
+                # The participant withdrew while this delivery was under way: undo it.
+                for sink in self.sinks:
+                    await sink.delete(transcript.transcript_id)
+                return 0
+            interview = current
+        return 0
 
     async def _header(self, ck: str, *, fresh: bool = False) -> Interview | None:
         if not fresh:

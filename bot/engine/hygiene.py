@@ -25,6 +25,8 @@ class Cleaned:
 
 def clean(raw: str, max_chars: int) -> Cleaned:
     """Strip control and invisible characters; flag empty, symbol-only and over-long messages."""
+    # Lone surrogates (from broken input encodings) cannot be stored as UTF-8: replace them.
+    raw = raw.encode("utf-8", "replace").decode("utf-8")
     text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
     text = _CONTROL.sub("", text).replace("\t", " ")
     text = _BLANK_RUNS.sub("\n\n", "\n".join(line.rstrip() for line in text.split("\n"))).strip()

@@ -7,6 +7,7 @@ append and say; the engine decides whether the write succeeded.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -23,7 +24,16 @@ log = logging.getLogger(__name__)
 # Gaps longer than this (lunch, a meeting, a pause) do not count against the time budget.
 MAX_COUNTED_GAP_SECONDS = 300.0
 SKIPPED_MARK = "[skipped]"
-_RESUME_WORDS = 3
+_RESUME_WORDS = 4
+_GREETING = re.compile(
+    r"\b(back|continue|resume|ready|ok|okay|hi|hello|hey|here|again|sorry|go on|carry on|let'?s go|yes|sure)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_greeting(text: str) -> bool:
+    """A short "I'm back"-style message, as opposed to an answer to the pending question."""
+    return len(text.split()) <= _RESUME_WORDS and bool(_GREETING.search(text))
 
 
 class End(StrEnum):
@@ -95,12 +105,13 @@ class Conversation:
             return self._after_end(command)
         if iv.status is Status.STOP_PENDING:
             return self._stop_choice(iv, text, command)
+        if iv.status is Status.PAUSED and command is not Command.PAUSE:
+            # Any other message ends the pause; the gap does not count against the time budget.
+            iv.status, iv.last_at = Status.IN_PROGRESS, now
+            if command is None and _is_greeting(text):
+                return Outcome().say(_join(texts.RESUMED, self.prompt(iv)))
         if command is not None:
             return self._command(iv, command, now)
-        if iv.status is Status.PAUSED:
-            iv.status, iv.last_at = Status.IN_PROGRESS, now
-            if len(text.split()) <= _RESUME_WORDS:
-                return Outcome().say(_join(texts.RESUMED, self.prompt(iv)))
         return await self._answer(iv, text, now)
 
     def _problem(self, iv: Interview, problem: Problem) -> Outcome:
@@ -188,9 +199,11 @@ class Conversation:
             iv.follow_up_prompt = move.text
             outcome.append.append(Turn(Role.AI, move.text, question.id, now))
             return outcome.say(move.text)
+        # A follow-up the limits refuse is dropped, not used to lead into the next question.
+        lead = "" if move.decision is Decision.FOLLOW_UP else move.text
         if move.decision is Decision.WRAP_UP:
-            return self._closing(iv, outcome, move.text, now)
-        return self._next_question(iv, outcome, move.text, now)
+            return self._closing(iv, outcome, lead, now)
+        return self._next_question(iv, outcome, lead, now)
 
     async def _ask_interviewer(self, iv: Interview, text: str, question: Question) -> Move:
         situation = Situation(

@@ -59,3 +59,11 @@ EXPIRED = (
     "Your earlier interview had no activity for a long time, so it expired and everything in it was deleted. "
     "Send any message if you would like to start again."
 )
+FLOW_UNAVAILABLE = (
+    "Sorry, this study isn't available at the moment. Your answers so far are safe. "
+    "You can still type withdraw to delete them."
+)
+DELIVERY_PENDING = (
+    "your previous interview's transcript could not be saved yet (the sink failed; see the log). "
+    "It is kept safely and retried; try again once the sink works."
+)

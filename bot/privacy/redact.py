@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 REDACTED = "[REDACTED]"
 
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # International and national formats: +44 20 7946 0958, (555) 123-4567, 555.123.4567, 0151 496 0000.
 # At least 7 digits, so years, versions and counts ("20 branches", "2024") stay.
 _PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d[\d\s.-]{5,16}\d(?![\w])")
@@ -29,6 +30,7 @@ class Redactor:
         self.placeholder = placeholder
 
     def redact(self, text: str, names: Iterable[str] = ()) -> str:
+        text = unicodedata.normalize("NFC", text)
         text = _EMAIL.sub(self.placeholder, text)
         text = _PHONE.sub(lambda m: self.placeholder if _is_phone(m.group()) else m.group(), text)
         for pattern in _name_patterns(names):
@@ -40,7 +42,7 @@ def _name_patterns(names: Iterable[str]) -> list[re.Pattern[str]]:
     """Full names first, then each part of them, so "Dana Smith" leaves no "Smith" behind."""
     variants: set[str] = set()
     for name in names:
-        name = name.strip().lstrip("@")
+        name = unicodedata.normalize("NFC", name).strip().lstrip("@")
         if len(name) < 2:
             continue
         variants.add(name)

@@ -49,19 +49,37 @@ def _ping(socket_path: str, timeout: float = 0.5) -> bool:
         return False
 
 
-def _send(socket_path: str, command: bytes) -> None:
-    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(5)
-        sock.connect(socket_path)
-        sock.sendall(command)
-        sock.recv(64)  # returns once the server has closed the connection on shutdown
+def _send(socket_path: str, *words: str) -> bytes:
+    """One command over the unix socket; b"" when the server is not there or closed the connection."""
+    command = f"*{len(words)}\r\n".encode() + b"".join(f"${len(w)}\r\n{w}\r\n".encode() for w in words)
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(5)
+            sock.connect(socket_path)
+            sock.sendall(command)
+            return sock.recv(65536)
+    except OSError:
+        return b""
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class EmbeddedRedis:
     """Runs redis-server on a unix socket with its data (append-only file) under ``directory``.
 
     Every write is fsynced, so an interview killed at any point resumes from its last turn.
-    A server left running by a killed process is found through its socket and reused.
+    ``owner.pid`` names the process responsible for stopping the server. A server whose owner
+    was killed is adopted by the next process; one whose owner is still running is only shared.
     """
 
     def __init__(self, directory: Path) -> None:
@@ -69,6 +87,7 @@ class EmbeddedRedis:
         self.socket_path = self._socket_path()
         self._process: subprocess.Popen[bytes] | None = None
         self._adopted = False
+        self._owner_file = self.directory / "owner.pid"
 
     def _socket_path(self) -> str:
         path = str(self.directory / "redis.sock")
@@ -83,7 +102,9 @@ class EmbeddedRedis:
 
     def start(self, timeout: float = 10.0) -> str:
         if _ping(self.socket_path):
-            self._adopted = True  # left running by a process that was killed; ours now
+            if not _alive(self._owner()):
+                self._adopted = True  # its owner was killed: stopping it is our job now
+                self._owner_file.write_text(str(os.getpid()))
             return self.url
         self.directory.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
@@ -119,6 +140,7 @@ class EmbeddedRedis:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if _ping(self.socket_path):
+                self._owner_file.write_text(str(os.getpid()))
                 return self.url
             if self._process.poll() is not None:
                 break
@@ -130,13 +152,20 @@ class EmbeddedRedis:
 
     def stop(self) -> None:
         """Stop the server this object started or adopted; the append-only file keeps the data."""
+        if not self._adopted and self._process is None:
+            return
+        if self._in_use_by_others():
+            # Another candor process still works on this server: leave it running, unowned, so
+            # whichever process comes next adopts it.
+            self._owner_file.unlink(missing_ok=True)
+            self._adopted, self._process = False, None
+            return
         if self._adopted:
             self._adopted = False
-            _send(self.socket_path, b"*1\r\n$8\r\nSHUTDOWN\r\n")
+            _send(self.socket_path, "SHUTDOWN")
+            self._owner_file.unlink(missing_ok=True)
             return
-        if self._process is None:
-            return
-        if self._process.poll() is None:
+        if self._process is not None and self._process.poll() is None:
             self._process.terminate()
             try:
                 self._process.wait(timeout=10)
@@ -144,3 +173,17 @@ class EmbeddedRedis:
                 self._process.kill()
                 self._process.wait()
         self._process = None
+        self._owner_file.unlink(missing_ok=True)
+
+    def _owner(self) -> int:
+        try:
+            return int(self._owner_file.read_text().strip())
+        except (OSError, ValueError):
+            return 0
+
+    def _in_use_by_others(self) -> bool:
+        info = _send(self.socket_path, "INFO", "clients").decode(errors="replace")
+        for line in info.splitlines():
+            if line.startswith("connected_clients:"):
+                return int(line.split(":", 1)[1]) > 1  # 1 is this INFO connection itself
+        return False

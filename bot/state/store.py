@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
+import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from functools import partial
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
@@ -23,6 +22,13 @@ TOMBSTONE_SECONDS = 900
 # How many recent message ids each interview remembers: platform retries come within minutes,
 # long before a participant has sent eight more messages.
 SEEN_LIMIT = 8
+
+
+class PushResult(Enum):
+    STORED = 1
+    WAITING = 2
+    APPLIED = 0
+    NOT_IN_PROGRESS = -1
 
 
 class CommitResult(Enum):
@@ -54,6 +60,7 @@ class RedisStateStore:
         self._commit = client.register_script(scripts.COMMIT)
         self._delete = client.register_script(scripts.DELETE)
         self._push = client.register_script(scripts.PUSH_PENDING)
+        self._replace = client.register_script(scripts.REPLACE_PENDING)
         self.outbox_key = f"{prefix}:outbox"
 
     def _keys(self, ck: str, message_id: str = "") -> list[str]:
@@ -116,6 +123,7 @@ class RedisStateStore:
             drop_pending,
             ck,
             outbox,
+            secrets.randbelow(2**40) + 1,
             len(append),
             *(turn.to_json() for turn in append),
         ]
@@ -137,26 +145,27 @@ class RedisStateStore:
         )
         return CommitResult.OK if status == 1 else CommitResult.CONFLICT
 
-    async def push_pending(self, ck: str, message_id: str, text: str, at: float) -> bool:
-        """Hold a message for the answer window; False when it was already received."""
+    async def push_pending(self, ck: str, message_id: str, text: str, at: float) -> PushResult:
+        """Hold an answer for the answer window, if the interview is in progress."""
         mid = _safe_id(message_id)
-        entry = json.dumps({"i": mid, "x": text, "at": round(at, 3)}, ensure_ascii=False)
-        needle = json.dumps({"i": mid})[1:-1]
         keys = self._keys(ck, message_id)
-        result = await self._call(lambda: self._push(keys=keys[:3], args=[mid, entry, self.ttl_seconds, needle]))
+        entry = _encode_pending(mid, at, text)
+        result = await self._call(lambda: self._push(keys=keys[:3], args=[mid, entry, self.ttl_seconds]))
+        return PushResult(int(result))
+
+    async def replace_pending(self, ck: str, message_id: str, text: str, at: float) -> bool:
+        """Edit a message still waiting in its window; False when it is not waiting."""
+        mid = _safe_id(message_id)
+        entry = _encode_pending(mid, at, text)
+        result = await self._call(lambda: self._replace(keys=[self._keys(ck)[1]], args=[mid, entry]))
         return bool(result)
 
-    async def replace_pending(self, ck: str, message_id: str, text: str) -> bool:
-        key = self._keys(ck)[1]
-        mid = _safe_id(message_id)
-        items = await self._call(lambda: self.client.lrange(key, 0, -1))
-        for index, item in enumerate(items):
-            pending = _decode_pending(item)
-            if pending.message_id == mid:
-                entry = json.dumps({"i": mid, "x": text, "at": pending.at}, ensure_ascii=False)
-                await self._call(partial(self.client.lset, key, index, entry))
-                return True
-        return False
+    async def drop_pending(self, ck: str) -> None:
+        await self._call(lambda: self.client.delete(self._keys(ck)[1]))
+
+    async def recently_deleted(self, ck: str, message_id: str) -> bool:
+        """Whether this message already ended (and deleted) this conversation a moment ago."""
+        return bool(await self._call(lambda: self.client.exists(self._keys(ck, message_id)[2])))
 
     async def count(self, flow_id: str, what: str) -> None:
         await self._call(lambda: self.client.incr(f"{self.prefix}:count:{flow_id}:{what}"))
@@ -177,6 +186,10 @@ class RedisStateStore:
         return await self.commit(ck, interview, outbox="done")
 
 
-def _decode_pending(raw: Any) -> PendingMessage:
-    data = json.loads(raw)
-    return PendingMessage(message_id=data["i"], text=data["x"], at=float(data["at"]))
+def _encode_pending(message_id: str, at: float, text: str) -> str:
+    return f"{message_id}\x1f{round(at, 3)}\x1f{text}"
+
+
+def _decode_pending(raw: bytes | str) -> PendingMessage:
+    message_id, at, text = (raw.decode() if isinstance(raw, bytes) else raw).split("\x1f", 2)
+    return PendingMessage(message_id=message_id, text=text, at=float(at))
