@@ -224,8 +224,14 @@ def test_bad_settings_and_answer_files_are_precise(tmp_path: Path) -> None:
     assert undecodable.returncode == 2 and f"{binary}:4: not valid UTF-8" in undecodable.stderr
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n   \n")
-    no_answers = subprocess.run([*candor_command(), "demo", "--answers", str(empty)], capture_output=True,
-                                text=True, env=env, cwd=tmp_path, timeout=60)
+    no_answers = subprocess.run(
+        [*candor_command(), "demo", "--answers", str(empty)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert no_answers.returncode == 2 and f"{empty}:1: no answers found" in no_answers.stderr
     unknown_flow = run_demo(env, ["yes"], tmp_path, "--flow", "no-such-flow")
     assert unknown_flow.returncode == 1 and "no interview flow with id 'no-such-flow'" in unknown_flow.stderr

@@ -236,3 +236,15 @@ async def test_an_abandoned_interview_expires(make_engine: EngineFactory) -> Non
     assert await engine.current(participant()) is None
     assert await engine.store.counts("ai-at-work", "expired") == 1
     assert (await engine.handle(message("hello again")))[-1].kind is ReplyKind.CONSENT
+
+
+async def test_inviting_over_an_expired_interview_removes_its_answers(make_engine: EngineFactory) -> None:
+    clock = Clock()
+    engine = await make_engine(clock=clock, ttl=3600)
+    await engine.handle(message("hi"))
+    await engine.handle(message("yes"))
+    await engine.handle(message("an answer from long ago about quarterly planning"))
+    clock.advance(7200)
+    assert (await engine.invite(participant()))[0].kind is ReplyKind.INVITATION
+    assert await engine.store.turns(engine.key_for(participant())) == []
+    assert await engine.store.counts("ai-at-work", "expired") == 1

@@ -86,54 +86,60 @@ class InterviewEngine:
 
     async def start(self, participant: Participant, flow_id: str | None = None) -> list[Reply]:
         """Begin an interview: accept a pending invitation, or say where a running one stands."""
-        flow = self.flows.get(flow_id or self.options.default_flow)
+        conversation = self._conversation_for(flow_id)
         ck = self.key_for(participant)
         async with self._locks.hold(ck):
             for attempt in range(MAX_ATTEMPTS):
                 await _back_off(attempt)
                 current = await self._header(ck, fresh=attempt > 0)
-                if current is not None and self._expired(current):
-                    await self._erase(ck, current, End.EXPIRE, "")
+                if await self._make_room(ck, current):
                     continue
                 if current is not None and current.status is Status.INVITED:
                     interview, outcome = self._conversation(current).begin(self._clock(), current)
                 elif current is not None and current.status in LIVE:
                     return self._where_we_are(current)
-                elif current is not None and current.turn_count > 0:
-                    # An earlier transcript must leave before a new interview can start here.
-                    if not await self._deliver(ck, current):
-                        raise DeliveryPending(texts.DELIVERY_PENDING)
-                    continue
                 else:
-                    conversation = Conversation(flow, self.interviewer, self.options.max_message_chars)
                     interview, outcome = conversation.begin(self._clock())
-                    if current is not None:
-                        interview.version, interview.seen = current.version, current.seen
+                    _replace(interview, current)
                 if await self._persist(ck, interview, outcome, "") is CommitResult.OK:
                     return outcome.replies
         raise ContentionError("could not start the interview: it kept changing underneath; try again")
 
     async def invite(self, participant: Participant, flow_id: str | None = None) -> list[Reply]:
         """The invitation to send (what waves call); [] when this person already has a live interview."""
-        flow = self.flows.get(flow_id or self.options.default_flow)
+        conversation = self._conversation_for(flow_id)
         ck = self.key_for(participant)
-        conversation = Conversation(flow, self.interviewer, self.options.max_message_chars)
         async with self._locks.hold(ck):
             for attempt in range(MAX_ATTEMPTS):
                 await _back_off(attempt)
                 current = await self._header(ck, fresh=attempt > 0)
-                if current is not None and current.status in LIVE and not self._expired(current):
-                    return []
-                if current is not None and current.turn_count > 0 and current.status is Status.COMPLETED:
-                    if not await self._deliver(ck, current):
-                        raise DeliveryPending(texts.DELIVERY_PENDING)
+                if await self._make_room(ck, current):
                     continue
+                if current is not None and current.status in LIVE:
+                    return []
                 interview, outcome = conversation.invite(self._clock())
-                if current is not None:
-                    interview.version, interview.seen = current.version, current.seen
+                _replace(interview, current)
                 if await self._persist(ck, interview, outcome, "") is CommitResult.OK:
                     return outcome.replies
         raise ContentionError("could not record the invitation: the interview kept changing underneath")
+
+    async def _make_room(self, ck: str, current: Interview | None) -> bool:
+        """Before anything new starts here: erase an expired interview, deliver a finished one.
+        True when the stored state changed and must be read again."""
+        if current is None:
+            return False
+        if self._expired(current):
+            await self._erase(ck, current, End.EXPIRE, "")
+            return True
+        if current.status is Status.COMPLETED and current.turn_count > 0:
+            if not await self._deliver(ck, current):
+                raise DeliveryPending(texts.DELIVERY_PENDING)
+            return True
+        return False
+
+    def _conversation_for(self, flow_id: str | None) -> Conversation:
+        flow = self.flows.get(flow_id or self.options.default_flow)
+        return Conversation(flow, self.interviewer, self.options.max_message_chars)
 
     async def handle(self, message: Inbound) -> list[Reply]:
         """Apply one participant message. Raises StoreUnavailable when it could not be stored."""
@@ -278,8 +284,7 @@ class InterviewEngine:
             return None, Outcome().say(texts.NOTHING_TO_WITHDRAW)
         if command is Command.HELP:
             return None, Outcome().say(texts.NO_INTERVIEW_HELP)
-        flow = self.flows.get(self.options.default_flow)
-        return Conversation(flow, self.interviewer, self.options.max_message_chars).begin(self._clock())
+        return self._conversation_for(None).begin(self._clock())
 
     def _without_flow(
         self, interview: Interview | None, text: str, problem: Problem | None
@@ -389,6 +394,12 @@ class InterviewEngine:
         if interview.status is Status.STOP_PENDING:
             return [Reply(texts.STOP_UNCLEAR, ReplyKind.KEEP_OR_DELETE, ("Keep", "Delete"))]
         return [Reply(f"{texts.RESUMED}\n\n{self._conversation(interview).prompt(interview)}")]
+
+
+def _replace(new: Interview, old: Interview | None) -> None:
+    """A new interview overwrites an end marker: it must pass the marker's version check."""
+    if old is not None:
+        new.version, new.seen = old.version, old.seen
 
 
 def _replace_part(turns: list[Turn], message_id: str, text: str) -> tuple[int, Turn] | None:
