@@ -66,7 +66,9 @@ def bench_flow() -> Flow:
     questions = tuple(
         q.model_copy(update={"id": f"{q.id}_{i}", "follow_ups": 1}) for i in range(9) for q in real.questions
     )[:60]
-    return real.model_copy(update={"id": "bench", "questions": questions, "time_budget_minutes": 240})
+    return real.model_copy(
+        update={"id": "bench", "questions": questions, "time_budget_minutes": 240, "transcript_prefix": "bench"}
+    )
 
 
 @dataclass
@@ -112,11 +114,27 @@ def participant(i: int) -> Participant:
     return Participant(Platform.SLACK, "T0BENCH", f"U{i:09d}")
 
 
+# Each interview slot takes this many answers, then a new participant takes the slot over (with
+# "hello" and "yes" turns of their own), so no interview ever reaches its end during a run.
+ANSWERS_PER_INTERVIEW = 40
+
+
 async def run(engine: InterviewEngine, interviews: int, turns: int, in_flight: int, texts: list[str]) -> Result:
     counter = iter(range(10**9))
+    sent = [2] * interviews  # messages sent in each slot's current interview ("hello", "yes" done below)
+    generation = [0] * interviews
 
     def event_id() -> str:
         return f"Ev{next(counter):09d}"
+
+    def next_message(n: int) -> Inbound:
+        slot = n % interviews
+        if sent[slot] >= ANSWERS_PER_INTERVIEW + 2:
+            sent[slot], generation[slot] = 0, generation[slot] + 1
+        step = sent[slot]
+        sent[slot] += 1
+        text = ("hello", "yes")[step] if step < 2 else texts[n % len(texts)]
+        return Inbound(participant(slot + generation[slot] * interviews), text, event_id())
 
     async def setup(i: int) -> None:
         await engine.handle(Inbound(participant(i), "hello", event_id()))
@@ -129,7 +147,7 @@ async def run(engine: InterviewEngine, interviews: int, turns: int, in_flight: i
 
     async def worker() -> None:
         for n in queue:
-            message = Inbound(participant(n % interviews), texts[n % len(texts)], event_id())
+            message = next_message(n)
             began = time.perf_counter()
             await engine.handle(message)
             latencies.append(time.perf_counter() - began)
@@ -137,6 +155,9 @@ async def run(engine: InterviewEngine, interviews: int, turns: int, in_flight: i
     sends, cpu, wall = CountingConnection.sends, time.process_time(), time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(in_flight)))
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    completed = await engine.store.counts("bench", "completed")
+    if completed:
+        raise RuntimeError(f"{completed} interviews completed during the run; the figures would be wrong")
     latencies.sort()
     return Result(
         interviews=interviews,
@@ -200,7 +221,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as workdir:
             for index, (interviews, in_flight, turns) in enumerate(plan):
                 interviews = max(1, int(interviews * scale)) if interviews > 1 else 1
-                engine = await build_engine(url, Path(workdir), f"bench{index}-{os.getpid()}")
+                engine = await build_engine(url, Path(workdir) / str(index), f"bench{index}-{os.getpid()}")
                 results.append(await run(engine, interviews, max(100, int(turns * scale)), in_flight, texts))
                 keys = [key async for key in engine.store.client.scan_iter(f"{engine.store.prefix}:*")]
                 for start in range(0, len(keys), 500):
