@@ -248,3 +248,27 @@ async def test_inviting_over_an_expired_interview_removes_its_answers(make_engin
     assert (await engine.invite(participant()))[0].kind is ReplyKind.INVITATION
     assert await engine.store.turns(engine.key_for(participant())) == []
     assert await engine.store.counts("ai-at-work", "expired") == 1
+
+
+async def test_history_lists_interviews_and_withdraw_everything_deletes_them(make_engine: EngineFactory) -> None:
+    engine = await make_engine(default_flow="long-test")
+    data_dir = make_engine.data_dir  # type: ignore[attr-defined]
+    for text in ("hi", "yes", "first interview answer", "stop", "keep"):
+        await engine.handle(message(text))
+    await engine.start(participant(), "long-test")
+    for text in ("yes", "second interview answer", "stop", "keep"):
+        await engine.handle(message(text))
+    await engine.start(participant(), "long-test")
+    await engine.handle(message("yes"))
+    history = await engine.history(participant())
+    assert [entry.status for entry in history] == ["in_progress", "stopped", "stopped"]
+    ids = [entry.transcript_id for entry in history[1:]]
+    assert all((data_dir / "transcripts" / f"{tid}.json").exists() for tid in ids)
+    replies = await engine.withdraw_everything(participant())
+    assert "deleted" in replies[0].text
+    assert not list((data_dir / "transcripts").glob("*.json"))
+    assert "interview answer" not in (data_dir / "transcripts.csv").read_text()
+    after = await engine.history(participant())
+    assert [entry.status for entry in after] == ["withdrawn", "withdrawn", "withdrawn"]
+    assert all(not entry.transcript_id for entry in after)
+    assert "nothing of yours" in (await engine.withdraw_everything(participant()))[0].text

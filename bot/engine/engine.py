@@ -9,10 +9,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.delivery import Sink, Transcript
+from bot.delivery import Sink
 from bot.engine import texts
 from bot.engine.cache import HeaderCache
 from bot.engine.commands import Command, parse_command
+from bot.engine.delivering import Delivery
 from bot.engine.hygiene import Problem, clean
 from bot.engine.locks import KeyedLocks
 from bot.engine.steps import Conversation, End, Outcome
@@ -21,6 +22,7 @@ from bot.flows import FlowRegistry
 from bot.interviewers import Interviewer
 from bot.privacy import Redactor, conversation_key
 from bot.state import CommitResult, Interview, RedisStateStore, Role, Status, Turn
+from bot.state.history import HistoryEntry
 from bot.state.model import LIVE
 from bot.state.store import SEEN_LIMIT, PushResult
 from bot.types import Inbound, Participant, Reply, ReplyKind
@@ -78,6 +80,7 @@ class InterviewEngine:
         self._locks = KeyedLocks()
         self._cache = HeaderCache()
         self._window_generation: dict[str, int] = {}
+        self._delivery = Delivery(store, self.sinks, self._cache)
 
     def key_for(self, participant: Participant) -> str:
         return conversation_key(self._secret, participant)
@@ -132,7 +135,7 @@ class InterviewEngine:
             await self._erase(ck, current, End.EXPIRE, "")
             return True
         if current.status is Status.COMPLETED and current.turn_count > 0:
-            if not await self._deliver(ck, current):
+            if not await self._delivery.deliver(ck, current):
                 raise DeliveryPending(texts.DELIVERY_PENDING)
             return True
         return False
@@ -198,12 +201,37 @@ class InterviewEngine:
 
     async def deliver_outbox(self) -> int:
         """Retry transcripts whose delivery failed earlier; returns how many were delivered."""
-        delivered = 0
-        for ck in await self.store.outbox():
-            interview = await self.store.load(ck)
-            if interview is not None and interview.status is Status.COMPLETED and interview.turn_count > 0:
-                delivered += await self._deliver(ck, interview)
-        return delivered
+        return await self._delivery.retry_outbox()
+
+    async def history(self, participant: Participant) -> list[HistoryEntry]:
+        """The participant's interviews, newest first: the live one (if any), then past ones."""
+        ck = self.key_for(participant)
+        current = await self.store.load(ck)
+        entries = await self.store.history(ck)
+        if current is not None and current.status in LIVE:
+            live = HistoryEntry(current.flow_id, current.status.value, current.started_at, current.last_at)
+            entries.insert(0, live)
+        return entries
+
+    async def withdraw_everything(self, participant: Participant) -> list[Reply]:
+        """Delete the live interview and every delivered transcript of this participant."""
+        ck = self.key_for(participant)
+        async with self._locks.hold(ck):
+            for attempt in range(MAX_ATTEMPTS):
+                await _back_off(attempt)
+                current = await self._header(ck, fresh=attempt > 0)
+                if current is None:
+                    break
+                if await self._erase(ck, current, End.DELETE, "") is CommitResult.OK:
+                    break
+            entries = await self.store.history(ck)
+            for entry in entries:
+                if entry.transcript_id:
+                    await self._delivery.delete(entry.transcript_id)
+            await self.store.replace_history(ck, [entry.withdrawn() for entry in entries])
+        if current is None and not any(entry.transcript_id for entry in entries):
+            return [Reply(texts.NOTHING_TO_WITHDRAW)]
+        return [Reply(texts.WITHDRAWN_EVERYTHING)]
 
     # -- the answer window -------------------------------------------------------------------
 
@@ -323,52 +351,32 @@ class InterviewEngine:
         self._cache.put(ck, interview)
         if outcome.end is End.COMPLETE:
             await self.store.count(interview.flow_id, interview.ended_by)
-            await self._deliver(ck, interview)
+            await self.store.add_history(ck, _history_entry(interview, interview.ended_by))
+            await self._delivery.deliver(ck, interview)
         return result
 
     async def _erase(self, ck: str, interview: Interview, end: End, message_id: str) -> CommitResult:
         if interview.transcript_id:
-            for sink in self.sinks:
-                await sink.delete(interview.transcript_id)
+            await self._delivery.delete(interview.transcript_id)
         result = await self.store.delete(ck, interview, message_id=message_id)
         self._cache.drop(ck)
         if result is CommitResult.OK:
             await self.store.count(interview.flow_id, _END_COUNTERS[end])
+            if end is not End.DECLINE:
+                await self._forget_transcript(ck, interview)
+                if interview.status is not Status.COMPLETED:  # a completed one is already listed
+                    await self.store.add_history(ck, _history_entry(interview, _END_COUNTERS[end]))
         return result
 
-    async def _deliver(self, ck: str, interview: Interview) -> int:
-        """Hand the transcript to every sink; on failure it stays in Redis and in the outbox."""
-        turns = await self.store.turns(ck)
-        transcript = Transcript(
-            transcript_id=interview.transcript_id,
-            flow_id=interview.flow_id,
-            flow_version=interview.flow_version,
-            started_at=interview.started_at,
-            ended_at=interview.last_at,
-            ended_by=interview.ended_by,
-            turns=tuple(turns),
-        )
-        try:
-            for sink in self.sinks:
-                await sink.deliver(transcript)
-        except Exception:
-            log.exception("delivery of %s failed; it stays in the outbox", interview.transcript_id)
-            return 0
-        for attempt in range(MAX_ATTEMPTS):
-            await _back_off(attempt)
-            interview.turn_count = 0
-            if await self.store.mark_delivered(ck, interview) is CommitResult.OK:
-                self._cache.put(ck, interview)
-                return 1
-            self._cache.drop(ck)
-            current = await self.store.load(ck)
-            if current is None or current.transcript_id != transcript.transcript_id:
-                # The participant withdrew while this delivery was under way: undo it.
-                for sink in self.sinks:
-                    await sink.delete(transcript.transcript_id)
-                return 0
-            interview = current
-        return 0
+    async def _forget_transcript(self, ck: str, interview: Interview) -> None:
+        """After a withdrawal, the history keeps that there was an interview, not its transcript id."""
+        if not interview.transcript_id:
+            return
+        entries = await self.store.history(ck)
+        if any(entry.transcript_id == interview.transcript_id for entry in entries):
+            await self.store.replace_history(
+                ck, [e.withdrawn() if e.transcript_id == interview.transcript_id else e for e in entries]
+            )
 
     async def _header(self, ck: str, *, fresh: bool = False) -> Interview | None:
         if not fresh:
@@ -394,6 +402,16 @@ class InterviewEngine:
         if interview.status is Status.STOP_PENDING:
             return [Reply(texts.STOP_UNCLEAR, ReplyKind.KEEP_OR_DELETE, ("Keep", "Delete"))]
         return [Reply(f"{texts.RESUMED}\n\n{self._conversation(interview).prompt(interview)}")]
+
+
+def _history_entry(interview: Interview, status: str) -> HistoryEntry:
+    return HistoryEntry(
+        interview.flow_id,
+        status,
+        interview.started_at,
+        interview.last_at,
+        interview.transcript_id if status in ("completed", "stopped") else "",
+    )
 
 
 def _replace(new: Interview, old: Interview | None) -> None:

@@ -67,3 +67,7 @@ DELIVERY_PENDING = (
     "your previous interview's transcript could not be saved yet (the sink failed; see the log). "
     "It is kept safely and retried; try again once the sink works."
 )
+WITHDRAWN_EVERYTHING = (
+    "Done. Everything you said in your interviews has been deleted, including transcripts that had "
+    "already been saved. Nothing from them will be used."
+)

@@ -14,6 +14,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.errors import StoreUnavailable
 from bot.state import scripts
+from bot.state.history import HISTORY_LIMIT, HistoryEntry
 from bot.state.model import Interview, Turn
 
 T = TypeVar("T")
@@ -166,6 +167,38 @@ class RedisStateStore:
     async def recently_deleted(self, ck: str, message_id: str) -> bool:
         """Whether this message already ended (and deleted) this conversation a moment ago."""
         return bool(await self._call(lambda: self.client.exists(self._keys(ck, message_id)[2])))
+
+    def _history_key(self, ck: str) -> str:
+        return f"{self.prefix}:hist:{ck}"
+
+    async def add_history(self, ck: str, entry: HistoryEntry) -> None:
+        key = self._history_key(ck)
+
+        async def push() -> None:
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.lpush(key, entry.to_json())
+                pipe.ltrim(key, 0, HISTORY_LIMIT - 1)
+                pipe.expire(key, self.ttl_seconds)
+                await pipe.execute()
+
+        await self._call(push)
+
+    async def history(self, ck: str) -> list[HistoryEntry]:
+        raw = await self._call(lambda: self.client.lrange(self._history_key(ck), 0, -1))
+        return [HistoryEntry.from_json(item) for item in raw]
+
+    async def replace_history(self, ck: str, entries: Sequence[HistoryEntry]) -> None:
+        key = self._history_key(ck)
+
+        async def rewrite() -> None:
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.delete(key)
+                if entries:
+                    pipe.rpush(key, *(entry.to_json() for entry in entries))
+                    pipe.expire(key, self.ttl_seconds)
+                await pipe.execute()
+
+        await self._call(rewrite)
 
     async def count(self, flow_id: str, what: str) -> None:
         await self._call(lambda: self.client.incr(f"{self.prefix}:count:{flow_id}:{what}"))

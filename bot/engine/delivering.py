@@ -1,0 +1,70 @@
+"""Handing finished transcripts to the sinks: exactly once, retried from the outbox, undone on withdrawal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Sequence
+
+from bot.delivery import Sink, Transcript
+from bot.engine.cache import HeaderCache
+from bot.state import CommitResult, Interview, RedisStateStore, Status
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 40
+
+
+class Delivery:
+    def __init__(self, store: RedisStateStore, sinks: Sequence[Sink], cache: HeaderCache) -> None:
+        self.store = store
+        self.sinks = tuple(sinks)
+        self._cache = cache
+
+    async def deliver(self, ck: str, interview: Interview) -> int:
+        """1 when every sink has the transcript; 0 when it stays in Redis and in the outbox."""
+        transcript = Transcript(
+            transcript_id=interview.transcript_id,
+            flow_id=interview.flow_id,
+            flow_version=interview.flow_version,
+            started_at=interview.started_at,
+            ended_at=interview.last_at,
+            ended_by=interview.ended_by,
+            turns=tuple(await self.store.turns(ck)),
+        )
+        try:
+            for sink in self.sinks:
+                await sink.deliver(transcript)
+        except Exception:
+            log.exception("delivery of %s failed; it stays in the outbox", interview.transcript_id)
+            return 0
+        return await self._mark_delivered(ck, interview, transcript.transcript_id)
+
+    async def _mark_delivered(self, ck: str, interview: Interview, transcript_id: str) -> int:
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(random.uniform(0, 0.001 * min(attempt, 20)))
+            interview.turn_count = 0
+            if await self.store.mark_delivered(ck, interview) is CommitResult.OK:
+                self._cache.put(ck, interview)
+                return 1
+            self._cache.drop(ck)
+            current = await self.store.load(ck)
+            if current is None or current.transcript_id != transcript_id:
+                # The participant withdrew while this delivery was under way: undo it.
+                await self.delete(transcript_id)
+                return 0
+            interview = current
+        return 0
+
+    async def delete(self, transcript_id: str) -> None:
+        for sink in self.sinks:
+            await sink.delete(transcript_id)
+
+    async def retry_outbox(self) -> int:
+        delivered = 0
+        for ck in await self.store.outbox():
+            interview = await self.store.load(ck)
+            if interview is not None and interview.status is Status.COMPLETED and interview.turn_count > 0:
+                delivered += await self.deliver(ck, interview)
+        return delivered
