@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
+
+import yaml
 
 from adapters.console import AnswersFileError, ConsoleChat, answers_from, answers_from_terminal, read_answers
 from adapters.runtime import flow_dirs, open_runtime
@@ -31,6 +34,16 @@ def _parser() -> argparse.ArgumentParser:
     validate = flow_commands.add_parser("validate", help="check flow files (or folders of them)")
     validate.add_argument("paths", nargs="+", type=Path)
     flow_commands.add_parser("list", help="show the installed flows")
+    serve = commands.add_parser("serve", help="run the Slack app (HTTP events, OAuth, health checks)")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: $PORT, else 3000)")
+    serve.add_argument("--socket-mode", action="store_true", help="also connect to Slack over Socket Mode")
+    slack = commands.add_parser("slack", help="Slack helpers")
+    slack_commands = slack.add_subparsers(dest="slack_command", required=True)
+    manifest = slack_commands.add_parser("manifest", help="print the Slack app manifest")
+    manifest.add_argument("--url", required=True, help="the public https URL where candor serve is reached")
+    manifest.add_argument("--name", default="Candor", help="the app's display name")
+    manifest.add_argument("--socket-mode", action="store_true", help="enable Socket Mode in the manifest")
     return parser
 
 
@@ -81,6 +94,37 @@ def _list(settings: Settings) -> int:
     return 0
 
 
+def _port(given: int | None) -> int:
+    if given is not None:
+        return given
+    raw = os.environ.get("PORT", "3000")
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"invalid setting: PORT: must be a port number between 1 and 65535 (got {raw!r})")
+    return int(raw)
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.service import serve
+    from adapters.slack.config import load_slack_settings
+
+    slack_settings = load_slack_settings()
+    if args.socket_mode:
+        slack_settings.check_for_socket_mode()
+    else:
+        slack_settings.check_for_http()
+    asyncio.run(serve(settings, slack_settings, args.host, _port(args.port), args.socket_mode))
+    return 0
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    from adapters.slack.manifest import manifest
+
+    if not args.url.startswith("https://") and not args.socket_mode:
+        raise ConfigError(f"--url must be the public https:// address of candor serve (got {args.url!r})")
+    print(yaml.safe_dump(manifest(args.url, args.name, args.socket_mode), sort_keys=False, allow_unicode=True), end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -90,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
         if args.command == "flows":
             return _list(settings)
+        if args.command == "serve":
+            return _serve(settings, args)
+        if args.command == "slack":
+            return _manifest(args)
         return _demo(settings, args)
     except (AnswersFileError, ConfigError) as exc:
         print(f"candor: {exc}", file=sys.stderr)

@@ -1,0 +1,105 @@
+"""The one aiohttp server of ``candor serve``: Slack's endpoints, health and readiness."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_sdk.signature import SignatureVerifier
+
+from adapters.slack.app import SlackBot
+from bot.engine import InterviewEngine
+
+log = logging.getLogger(__name__)
+
+
+def _malformed(request_body: str, content_type: str) -> bool:
+    """Bolt would answer a body it cannot parse with a 500 or a 404; Slack deserves a 400."""
+    if content_type == "application/json":
+        try:
+            return not isinstance(json.loads(request_body), dict)
+        except ValueError:
+            return True
+    fields = parse_qs(request_body, keep_blank_values=True)
+    if "payload" in fields:
+        try:
+            return not isinstance(json.loads(fields["payload"][0]), dict)
+        except ValueError:
+            return True
+    return "command" not in fields and "ssl_check" not in fields
+
+
+def build_web_app(engine: InterviewEngine, slack: SlackBot | None) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(request: web.Request) -> web.Response:
+        try:
+            await engine.store.ping()
+        except Exception as exc:
+            return web.json_response({"status": "not ready", "redis": str(exc)}, status=503)
+        return web.json_response({"status": "ready"})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    if slack is not None:
+        app.router.add_post("/slack/events", _slack_events(slack))
+        app.router.add_get("/slack/install", _slack_dispatch(slack))
+        app.router.add_get("/slack/oauth_redirect", _slack_dispatch(slack))
+    return app
+
+
+def _slack_dispatch(slack: SlackBot) -> Any:
+    async def handle(request: web.Request) -> web.Response:
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await slack.app.async_dispatch(bolt_request))
+
+    return handle
+
+
+def _slack_events(slack: SlackBot) -> Any:
+    secret = slack.settings.signing_secret.get_secret_value() if slack.settings.signing_secret else ""
+    verifier = SignatureVerifier(secret)
+
+    async def handle(request: web.Request) -> web.Response:
+        raw = await request.read()
+        text = raw.decode("utf-8", errors="replace")
+        if not verifier.is_valid(
+            body=text,
+            timestamp=request.headers.get("X-Slack-Request-Timestamp", ""),
+            signature=request.headers.get("X-Slack-Signature", ""),
+        ):
+            return web.Response(status=401, text="invalid signature or stale timestamp")
+        if _malformed(text, request.content_type):
+            return web.Response(status=400, text="the body is not a Slack event, command or interaction")
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await slack.app.async_dispatch(bolt_request))
+
+    return handle
+
+
+@dataclass
+class RunningServer:
+    runner: web.AppRunner
+    port: int
+
+    async def close(self) -> None:
+        await self.runner.cleanup()
+
+
+async def start_server(app: web.Application, host: str, port: int) -> RunningServer:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    server = site._server
+    sockets = getattr(server, "sockets", None) or []
+    actual = sockets[0].getsockname()[1] if sockets else port
+    return RunningServer(runner, int(actual))

@@ -1,0 +1,105 @@
+"""``candor serve``: the engine, the Slack app and the HTTP server, started and stopped together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from aiohttp import web
+
+from adapters.runtime import Runtime, open_runtime
+from adapters.server import RunningServer, build_web_app, start_server
+from adapters.slack.app import SlackBot
+from adapters.slack.clients import WebClients
+from adapters.slack.config import SlackSettings
+from adapters.slack.interviews import SlackInterviews
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Service:
+    runtime: Runtime
+    slack: SlackBot
+    web_app: web.Application
+    _extra: list[Any] = field(default_factory=list)
+
+    @property
+    def interviews(self) -> SlackInterviews:
+        return self.slack.interviews
+
+    async def close(self) -> None:
+        for closable in reversed(self._extra):
+            await closable.close()
+        await self.slack.close()
+        await self.runtime.close()
+
+
+async def open_service(settings: Settings, slack_settings: SlackSettings) -> Service:
+    runtime = await open_runtime(settings)
+    try:
+        clients = WebClients(slack_settings, None)
+        interviews = SlackInterviews(
+            runtime.engine, clients, placeholder_after=slack_settings.placeholder_after_seconds
+        )
+        slack = SlackBot(interviews, slack_settings, runtime.client, settings.redis_prefix)
+        # With OAuth, tokens come from the installation store the Bolt app was built with.
+        clients.installations = slack.installations
+        web_app = build_web_app(runtime.engine, slack)
+    except BaseException:
+        await runtime.close()
+        raise
+    return Service(runtime, slack, web_app)
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+async def serve(settings: Settings, slack_settings: SlackSettings, host: str, port: int, socket_mode: bool) -> None:
+    """Run until SIGINT or SIGTERM."""
+    service = await open_service(settings, slack_settings)
+    server: RunningServer | None = None
+    try:
+        if service.runtime.embedded is not None:
+            _say(
+                f"candor: using the embedded Redis at {service.runtime.redis_url}: fine for one process on one "
+                "machine; set REDIS_URL to a shared Redis in production"
+            )
+        server = await start_server(service.web_app, host, port)
+        _say(f"candor: listening on http://{host}:{server.port} (Slack: /slack/events, health: /healthz, /readyz)")
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            app_token = slack_settings.app_token.get_secret_value() if slack_settings.app_token else None
+            handler = AsyncSocketModeHandler(service.slack.app, app_token=app_token)
+            await cast(Any, handler).connect_async()
+            service._extra.append(_Closer(handler.close_async))
+            _say("candor: connected to Slack in Socket Mode")
+        recovered = await service.slack.recover()
+        if recovered:
+            _say(f"candor: finished {recovered} Slack event(s) acknowledged before a restart")
+        service.slack.start_recovery_loop()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        _say("candor: shutting down")
+    finally:
+        if server is not None:
+            await server.close()
+        await service.close()
+
+
+class _Closer:
+    def __init__(self, close: Any) -> None:
+        self._close = close
+
+    async def close(self) -> None:
+        await self._close()

@@ -1,0 +1,200 @@
+"""The Bolt ``AsyncApp``: request checks, the persist-before-ack inbox, and the listeners."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+import redis.asyncio as aioredis
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import render
+from adapters.slack.config import SlackSettings
+from adapters.slack.inbox import SlackInbox
+from adapters.slack.interviews import SlackInterviews
+from adapters.slack.stores import RedisInstallationStore, RedisOAuthStateStore
+from bot.errors import CandorError, FlowNotFound
+
+log = logging.getLogger(__name__)
+COMMAND = "/candor"
+COMMAND_HELP = (
+    "`/candor start` begins an interview here (or `/candor start FLOW` for a particular study: {flows}). "
+    "In the interview you can type help, skip, pause, stop or withdraw at any time."
+)
+IN_CHANNEL = (
+    "Interviews happen in a direct message with me, so nobody else sees your answers. "
+    "Open Candor under Apps and send me a message, or type /candor start there."
+)
+
+
+class SlackBot:
+    """Owns the Bolt app and the Candor pieces behind it; ``dispatch`` handles one Bolt request."""
+
+    def __init__(
+        self, interviews: SlackInterviews, settings: SlackSettings, redis: aioredis.Redis, prefix: str
+    ) -> None:
+        self.interviews = interviews
+        self.settings = settings
+        self.inbox = SlackInbox(redis, prefix)
+        self.installations = RedisInstallationStore(redis, prefix) if settings.oauth else None
+        self.app = self._build(RedisOAuthStateStore(redis, prefix))
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _build(self, state_store: RedisOAuthStateStore) -> AsyncApp:
+        settings = self.settings
+        secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
+        client = self.interviews.clients.default
+        if self.installations is None:
+            app = AsyncApp(signing_secret=secret, client=client, process_before_response=False)
+        else:
+            oauth = AsyncOAuthSettings(
+                client_id=settings.client_id,
+                client_secret=settings.client_secret.get_secret_value() if settings.client_secret else None,
+                scopes=settings.scope_list,
+                user_scopes=[],
+                redirect_uri=settings.redirect_uri,
+                install_path="/slack/install",
+                redirect_uri_path="/slack/oauth_redirect",
+                installation_store=self.installations,
+                state_store=state_store,
+            )
+            authorize = AsyncInstallationStoreAuthorize(
+                logger=log,
+                installation_store=self.installations,
+                client_id=settings.client_id,
+                client_secret=oauth.client_secret,
+                bot_only=True,
+                cache_enabled=True,
+                client=client,
+            )
+            app = AsyncApp(
+                signing_secret=secret,
+                client=client,
+                installation_store=self.installations,
+                authorize=cast(Any, authorize),
+                oauth_settings=oauth,
+                process_before_response=False,
+            )
+            app.enable_token_revocation_listeners()
+        app.middleware(self._persist_before_ack)
+        self._listen(app)
+        return app
+
+    async def _persist_before_ack(
+        self, body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Store every event before Bolt acknowledges it; a retry of a stored event is acknowledged only."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            try:
+                if not await self.inbox.admit(event_id, body):
+                    return BoltResponse(status=200, body="")
+            except CandorError as exc:
+                log.error("%s", exc)
+                return BoltResponse(status=503, body="")  # not stored, so not acknowledged: Slack retries
+        await next()
+        return None
+
+    def _listen(self, app: AsyncApp) -> None:
+        app.event("message")(self._on_event)
+        app.event("app_home_opened")(self._on_event)
+        if self.installations is None:
+            # One workspace, one token: an uninstall only needs noting.
+            app.event("app_uninstalled")(self._on_uninstall)
+            app.event("tokens_revoked")(self._on_uninstall)
+        app.action(re.compile(rf"^{re.escape(render.CHOICE_ACTION)}:"))(self._on_choice)
+        app.action(render.HOME_START)(self._on_home_start)
+        app.action(render.HOME_WITHDRAW)(self._on_home_withdraw)
+        app.command(COMMAND)(self._on_command)
+        # Last: any other event is acknowledged and dropped (Bolt would answer 404, and Slack retry).
+        app.event(re.compile(".*"))(self._on_other_event)
+
+    async def _on_event(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await self.process(body, client)
+
+    async def process(self, body: dict[str, Any], client: AsyncWebClient | None = None) -> None:
+        """Handle one admitted event and take it out of the inbox; a failure leaves it for a retry."""
+        await self.interviews.on_event(body, client)
+        if body.get("event_id"):
+            await self.inbox.done(body["event_id"])
+
+    async def _on_other_event(self, body: dict[str, Any]) -> None:
+        await self.inbox.done(body.get("event_id", ""))
+
+    async def _on_uninstall(self, body: dict[str, Any]) -> None:
+        log.warning("Candor was uninstalled from workspace %s (or its tokens were revoked)", body.get("team_id"))
+        await self.inbox.done(body.get("event_id", ""))
+
+    async def _on_choice(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await self.interviews.on_choice(body, client)
+
+    async def _on_home_start(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        team_id, user = body["team"]["id"], body["user"]["id"]
+        await self.interviews.start(client, team_id, user, None)
+        await self.interviews.publish_home(client, team_id, user)
+
+    async def _on_home_withdraw(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await self.interviews.withdraw_everything(client, body["team"]["id"], body["user"]["id"])
+
+    async def _on_command(
+        self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        words = (command.get("text") or "").split()
+        channel = command.get("channel_id", "")
+        if not channel.startswith("D") and command.get("channel_name") != "directmessage":
+            await ack(text=IN_CHANNEL)
+            return
+        if not words or words[0].lower() != "start":
+            await ack(text=COMMAND_HELP.format(flows=", ".join(f.id for f in self.interviews.engine.flows)))
+            return
+        flow_id = words[1] if len(words) > 1 else None
+        try:
+            if flow_id:
+                self.interviews.engine.flows.get(flow_id)
+        except FlowNotFound as exc:
+            await ack(text=f"Sorry: {exc}.")
+            return
+        await ack()
+        team_id, user = command["team_id"], command["user_id"]
+        self.interviews.people.remember_dm(team_id, user, channel)
+        await self.interviews.start(client, team_id, user, flow_id)
+
+    # -- recovery ----------------------------------------------------------------------------
+
+    async def recover(self, older_than_seconds: float = 0.0) -> int:
+        """Process events that were acknowledged but never finished (the process died, say)."""
+        waiting = await self.inbox.waiting(older_than_seconds)
+        for event_id, body in waiting:
+            try:
+                await self.process(body)
+            except Exception:
+                log.exception("could not process stored Slack event %s; it stays in the inbox", event_id)
+        return len(waiting)
+
+    def start_recovery_loop(self, every_seconds: float = 30.0) -> None:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(every_seconds)
+                try:
+                    await self.recover(older_than_seconds=every_seconds)
+                except Exception:
+                    log.exception("Slack inbox recovery failed; trying again later")
+
+        task = asyncio.ensure_future(loop())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

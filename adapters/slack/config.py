@@ -1,0 +1,68 @@
+"""Slack settings, read explicitly so Bolt never picks up a stray ``SLACK_*`` variable on its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+DEFAULT_SCOPES = ("chat:write", "im:history", "im:read", "im:write", "users:read", "users:read.email", "commands")
+
+
+class SlackSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SLACK_", extra="ignore")
+
+    signing_secret: SecretStr | None = None
+    bot_token: SecretStr | None = None
+    app_token: SecretStr | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    scopes: str = ",".join(DEFAULT_SCOPES)
+    redirect_uri: str | None = None
+    api_base_url: str = Field(default="https://slack.com/api/", pattern=r"^https?://.+/$")
+    # Seconds to wait before showing "one moment" while a reply is prepared.
+    placeholder_after_seconds: float = Field(default=1.0, ge=0, le=30)
+
+    @model_validator(mode="after")
+    def _oauth_needs_both(self) -> SlackSettings:
+        if bool(self.client_id) != bool(self.client_secret):
+            raise ValueError("set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for multi-workspace OAuth, or neither")
+        return self
+
+    @property
+    def oauth(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+    @property
+    def scope_list(self) -> list[str]:
+        return [scope.strip() for scope in self.scopes.split(",") if scope.strip()]
+
+    def check_for_http(self) -> None:
+        """The settings `candor serve` needs to take Slack's HTTP requests."""
+        if self.signing_secret is None:
+            raise ConfigError("SLACK_SIGNING_SECRET is not set: copy it from your Slack app's Basic Information page")
+        if not self.oauth and self.bot_token is None:
+            raise ConfigError(
+                "set SLACK_BOT_TOKEN (one workspace), or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+                "(OAuth, many workspaces)"
+            )
+
+    def check_for_socket_mode(self) -> None:
+        if self.app_token is None or not self.app_token.get_secret_value().startswith("xapp-"):
+            raise ConfigError("socket mode needs SLACK_APP_TOKEN, an app-level token (xapp-...) with connections:write")
+        if self.bot_token is None:
+            raise ConfigError("socket mode serves one workspace: set SLACK_BOT_TOKEN")
+
+
+def load_slack_settings(**overrides: Any) -> SlackSettings:
+    try:
+        return SlackSettings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = f"SLACK_{str(err['loc'][0]).upper()}" if err["loc"] else "SLACK settings"
+            lines.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
+        raise ConfigError("invalid setting: " + "; ".join(lines)) from None

@@ -1,0 +1,209 @@
+"""What Candor does for each Slack event, command and button; called by Bolt and by inbox recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import render
+from adapters.slack.clients import WebClients
+from adapters.slack.people import People
+from bot.engine import InterviewEngine
+from bot.engine.locks import KeyedLocks
+from bot.privacy import REDACTED
+from bot.types import Inbound, Participant, Platform, Reply
+
+log = logging.getLogger(__name__)
+
+# Message subtypes that carry nothing for an interview: acknowledged and dropped.
+_IGNORED_SUBTYPES = frozenset(
+    {
+        "message_deleted",
+        "bot_message",
+        "channel_join",
+        "channel_leave",
+        "message_replied",
+        "ekm_access_denied",
+        "me_message",
+        "thread_broadcast",
+        "tombstone",
+        "assistant_app_thread",
+    }
+)
+
+
+class SlackInterviews:
+    def __init__(self, engine: InterviewEngine, clients: WebClients, *, placeholder_after: float) -> None:
+        self.engine = engine
+        self.clients = clients
+        self.people = People()
+        self.placeholder_after = placeholder_after
+        # Slack events of one user run in arrival order: the lock is taken before any await.
+        self._order = KeyedLocks()
+
+    # -- events ----------------------------------------------------------------------------
+
+    async def on_event(self, body: dict[str, Any], client: AsyncWebClient | None = None) -> None:
+        event = body.get("event") or {}
+        team_id = body.get("team_id") or event.get("team") or ""
+        client = client or await self.clients.for_team(team_id, body.get("enterprise_id"))
+        if client is None:
+            return
+        if event.get("type") == "message":
+            await self.on_message(team_id, event, client)
+        elif event.get("type") == "app_home_opened" and event.get("tab") == "home":
+            await self.publish_home(client, team_id, event["user"])
+
+    async def on_message(self, team_id: str, event: dict[str, Any], client: AsyncWebClient) -> None:
+        subtype = event.get("subtype")
+        if event.get("channel_type") != "im" or event.get("bot_id") or subtype in _IGNORED_SUBTYPES:
+            return
+        if subtype == "message_changed":
+            await self._on_edit(team_id, event, client)
+            return
+        user, channel = event.get("user"), event.get("channel")
+        if not user or not channel:
+            return
+        async with self._order.hold(f"{team_id}:{user}"):
+            self.people.remember_dm(team_id, user, channel)
+            text = event.get("text") or ""
+            if subtype == "file_share" or event.get("files"):
+                await self._post(client, channel, Reply(render.FILES_NOT_READ))
+                if not text.strip():
+                    return
+            participant = await self.people.participant(client, team_id, user)
+            inbound = Inbound(participant, _plain(text), message_id=str(event.get("ts") or event.get("client_msg_id")))
+            await self.respond(client, channel, self.engine.handle(inbound))
+
+    async def _on_edit(self, team_id: str, event: dict[str, Any], client: AsyncWebClient) -> None:
+        edited = event.get("message") or {}
+        user = edited.get("user")
+        if not user or edited.get("bot_id"):
+            return
+        async with self._order.hold(f"{team_id}:{user}"):
+            participant = await self.people.participant(client, team_id, user)
+            await self.engine.edit(participant, str(edited.get("ts")), _plain(edited.get("text") or ""))
+
+    # -- buttons, the slash command, App Home ---------------------------------------------------
+
+    async def on_choice(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """A consent / invitation / keep-or-delete button: replace the buttons, then answer with its word."""
+        action = body["actions"][0]
+        team_id, user = body["team"]["id"], body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        message = body.get("message") or {}
+        choice = action.get("value", "")
+        label = (action.get("text") or {}).get("text", choice)
+        if not channel:
+            return
+        async with self._order.hold(f"{team_id}:{user}"):
+            await self._call(
+                client.chat_update,
+                channel=channel,
+                ts=message.get("ts"),
+                **render.answered(message.get("text", ""), label),
+            )
+            participant = await self.people.participant(client, team_id, user)
+            # The message's ts makes a second click on the same buttons a duplicate, not a new answer.
+            inbound = Inbound(participant, choice, message_id=f"choice:{message.get('ts')}")
+            await self.respond(client, channel, self.engine.handle(inbound))
+
+    async def start(self, client: AsyncWebClient, team_id: str, user: str, flow_id: str | None) -> None:
+        async with self._order.hold(f"{team_id}:{user}"):
+            channel = await self.people.dm_channel(client, team_id, user)
+            participant = await self.people.participant(client, team_id, user)
+            await self.respond(client, channel, self.engine.start(participant, flow_id))
+
+    async def withdraw_everything(self, client: AsyncWebClient, team_id: str, user: str) -> None:
+        async with self._order.hold(f"{team_id}:{user}"):
+            channel = await self.people.dm_channel(client, team_id, user)
+            participant = await self.people.participant(client, team_id, user)
+            await self.respond(client, channel, self.engine.withdraw_everything(participant))
+        await self.publish_home(client, team_id, user)
+
+    async def publish_home(self, client: AsyncWebClient, team_id: str, user: str) -> None:
+        participant = Participant(Platform.SLACK, team_id, user)
+        history = await self.engine.history(participant)
+        view = render.home_view(history, self.engine.flows, self.engine.store.ttl_seconds / 86400)
+        await self._call(client.views_publish, user_id=user, view=view)
+
+    async def invite(self, team_id: str, user: str, flow_id: str | None = None) -> bool:
+        """Research ops' invitation: open the DM and post it with Start / Not now. False if not sent."""
+        client = await self.clients.for_team(team_id)
+        if client is None:
+            return False
+        async with self._order.hold(f"{team_id}:{user}"):
+            channel = await self.people.dm_channel(client, team_id, user)
+            participant = await self.people.participant(client, team_id, user)
+            replies = await self.engine.invite(participant, flow_id)
+            await self._send(client, channel, replies, None)
+        return bool(replies)
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    async def respond(self, client: AsyncWebClient, channel: str, work: Awaitable[list[Reply]]) -> None:
+        """Post the replies; if they take a while, show a placeholder first and turn it into the first reply."""
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=self.placeholder_after)
+        placeholder = None
+        if not done:
+            placeholder = await self._post(client, channel, Reply(render.ONE_MOMENT), escape=False)
+        replies = await task
+        await self._send(client, channel, replies, placeholder)
+
+    async def _send(self, client: AsyncWebClient, channel: str, replies: list[Reply], placeholder: str | None) -> None:
+        if placeholder and not replies:
+            await self._call(client.chat_delete, channel=channel, ts=placeholder)
+        for reply in replies:
+            if placeholder:
+                await self._call(client.chat_update, channel=channel, ts=placeholder, **render.message(reply))
+                placeholder = None
+            else:
+                await self._post(client, channel, reply)
+
+    async def _post(self, client: AsyncWebClient, channel: str, reply: Reply, escape: bool = True) -> str | None:
+        arguments = render.message(reply) if escape else {"text": reply.text}
+        response = await self._call(client.chat_postMessage, channel=channel, **arguments)
+        return str(response["ts"]) if response is not None else None
+
+    async def _call(self, method: Any, **arguments: Any) -> Any:
+        """Web API errors are logged with method and error code; the interview state is already saved."""
+        try:
+            return await method(**arguments)
+        except SlackApiError as exc:
+            log.error(
+                "Slack %s failed: %s (HTTP %s)",
+                getattr(method, "__name__", method),
+                exc.response.get("error"),
+                exc.response.status_code,
+            )
+            return None
+
+
+_MARKUP = re.compile(r"<([^<>]+)>")
+
+
+def _unmark(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith("@"):
+        return REDACTED  # a mention names a colleague
+    if target.startswith("#"):
+        return f"#{label}" if label else "#channel"
+    if target.startswith("!"):
+        return f"@{label or target[1:].split('^')[0]}"
+    if target.startswith("mailto:"):
+        return target.removeprefix("mailto:")
+    return target if not label or label == target else f"{label} ({target})"
+
+
+def _plain(text: str) -> str:
+    """Slack markup (mentions, channels, links) and entities turned back into what the person typed."""
+    text = _MARKUP.sub(_unmark, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
