@@ -16,7 +16,7 @@ from adapters.server import RunningServer, start_server
 from adapters.service import Service, open_service
 from adapters.slack.config import SlackSettings
 from bot.config import Settings
-from tests.slack_standin import SlackStandIn, form_body, interactivity_form, sign
+from tests.slack_standin import SlackStandIn, form_body, interactivity_form, message_im_event, sign
 
 SECRET = "test-signing-secret"
 TEAM = "T0001"
@@ -35,11 +35,24 @@ class SlackEnv:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.port}"
 
-    async def post_event(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, str]:
+    async def post_event(
+        self, body: dict[str, Any], headers: dict[str, str] | None = None, timestamp: int | None = None
+    ) -> tuple[int, str]:
         raw = json.dumps(body).encode()
-        signed = {**sign(SECRET, raw), "Content-Type": "application/json", **(headers or {})}
+        signed = {**sign(SECRET, raw, timestamp), "Content-Type": "application/json", **(headers or {})}
         async with self.http.post(f"{self.url}/slack/events", data=raw, headers=signed) as response:
             return response.status, await response.text()
+
+    async def post_raw(self, raw: bytes, content_type: str) -> tuple[int, str]:
+        signed = {**sign(SECRET, raw), "Content-Type": content_type}
+        async with self.http.post(f"{self.url}/slack/events", data=raw, headers=signed) as response:
+            return response.status, await response.text()
+
+    async def say(self, user: str, text: str, **kwargs: Any) -> None:
+        """A DM from a user, processed to the end (replies sent) before returning."""
+        status, _ = await self.post_event(message_im_event(TEAM, user, text, **kwargs))
+        assert status == 200
+        await self.drain()
 
     async def post_form(self, fields: dict[str, str]) -> tuple[int, str]:
         raw = form_body(fields)

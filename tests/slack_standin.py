@@ -93,6 +93,8 @@ class Call:
     at: float
     status: int = 200
     path: str = ""
+    # What the stand-in answered (a dict for JSON answers), e.g. the ts of a posted message.
+    response: Any = None
 
 
 @dataclass(frozen=True)
@@ -594,7 +596,7 @@ class SlackStandIn:
         else:
             status, body, headers = 200, self._answer(call), {}
         with self._state.lock:
-            self._state.calls.append(replace(call, status=status))
+            self._state.calls.append(replace(call, status=status, response=body))
         if self.latency_seconds > 0:
             await asyncio.sleep(self.latency_seconds)
         return _respond(status, body, headers)

@@ -21,21 +21,9 @@ from bot.types import Inbound, Participant, Platform, Reply
 
 log = logging.getLogger(__name__)
 
-# Message subtypes that carry nothing for an interview: acknowledged and dropped.
-_IGNORED_SUBTYPES = frozenset(
-    {
-        "message_deleted",
-        "bot_message",
-        "channel_join",
-        "channel_leave",
-        "message_replied",
-        "ekm_access_denied",
-        "me_message",
-        "thread_broadcast",
-        "tombstone",
-        "assistant_app_thread",
-    }
-)
+# The only message subtypes that carry something a participant wrote; the rest (deletions, joins,
+# bot messages, ...) are acknowledged and dropped.
+_ANSWER_SUBTYPES = frozenset({None, "file_share", "message_changed"})
 
 
 class SlackInterviews:
@@ -62,7 +50,7 @@ class SlackInterviews:
 
     async def on_message(self, team_id: str, event: dict[str, Any], client: AsyncWebClient) -> None:
         subtype = event.get("subtype")
-        if event.get("channel_type") != "im" or event.get("bot_id") or subtype in _IGNORED_SUBTYPES:
+        if event.get("channel_type") != "im" or event.get("bot_id") or subtype not in _ANSWER_SUBTYPES:
             return
         if subtype == "message_changed":
             await self._on_edit(team_id, event, client)

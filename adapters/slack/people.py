@@ -37,13 +37,7 @@ class People:
             return Profile((), None)
         user = response.get("user") or {}
         profile = user.get("profile") or {}
-        candidates = (
-            user.get("name"),
-            user.get("real_name"),
-            profile.get("display_name"),
-            profile.get("real_name"),
-            profile.get("email"),
-        )
+        candidates = (user.get("name"), user.get("real_name"), profile.get("display_name"), profile.get("real_name"))
         found = Profile(tuple(dict.fromkeys(n for n in candidates if isinstance(n, str) and n.strip())), user.get("tz"))
         self._cache[(team_id, user_id)] = (time.monotonic(), found)
         return found

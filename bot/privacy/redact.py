@@ -43,8 +43,8 @@ def _name_patterns(names: Iterable[str]) -> list[re.Pattern[str]]:
     variants: set[str] = set()
     for name in names:
         name = unicodedata.normalize("NFC", name).strip().lstrip("@")
-        if len(name) < 2:
-            continue
+        if len(name) < 2 or "@" in name:
+            continue  # e-mail addresses are found by pattern; their parts ("example") are not names
         variants.add(name)
         variants.update(part for part in re.split(r"[\s._-]+", name) if len(part) >= 2)
     ordered = sorted(variants, key=len, reverse=True)
