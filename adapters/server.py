@@ -49,17 +49,26 @@ def build_web_app(engine: InterviewEngine, slack: SlackBot | None) -> web.Applic
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    if slack is not None:
+    # Without a signing secret (Socket Mode only) no HTTP request could be verified: no Slack routes.
+    if slack is not None and slack.settings.signing_secret is not None:
         app.router.add_post("/slack/events", _slack_events(slack))
-        app.router.add_get("/slack/install", _slack_dispatch(slack))
-        app.router.add_get("/slack/oauth_redirect", _slack_dispatch(slack))
+        if slack.app.oauth_flow is not None:
+            app.router.add_get(slack.app.oauth_flow.install_path, _slack_install(slack, callback=False))
+            app.router.add_get(slack.app.oauth_flow.redirect_uri_path, _slack_install(slack, callback=True))
     return app
 
 
-def _slack_dispatch(slack: SlackBot) -> Any:
+def _slack_install(slack: SlackBot, *, callback: bool) -> Any:
+    """The OAuth install page and its redirect, handled by Bolt's OAuth flow (state kept in Redis)."""
+
     async def handle(request: web.Request) -> web.Response:
+        flow = slack.app.oauth_flow
+        if flow is None:
+            return web.Response(status=404)
         bolt_request = await to_bolt_request(request)
-        return await to_aiohttp_response(await slack.app.async_dispatch(bolt_request))
+        if callback:
+            return await to_aiohttp_response(await flow.handle_callback(bolt_request))
+        return await to_aiohttp_response(await flow.handle_installation(bolt_request))
 
     return handle
 

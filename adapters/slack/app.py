@@ -51,8 +51,12 @@ class SlackBot:
         settings = self.settings
         secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
         client = self.interviews.clients.default
+        # Socket Mode alone needs no signing secret; HTTP routes are then not served at all.
+        verify = bool(secret)
         if self.installations is None:
-            app = AsyncApp(signing_secret=secret, client=client, process_before_response=False)
+            app = AsyncApp(
+                signing_secret=secret, client=client, process_before_response=False, request_verification_enabled=verify
+            )
         else:
             oauth = AsyncOAuthSettings(
                 client_id=settings.client_id,
@@ -82,7 +86,6 @@ class SlackBot:
                 oauth_settings=oauth,
                 process_before_response=False,
             )
-            app.enable_token_revocation_listeners()
         app.middleware(self._persist_before_ack)
         self._listen(app)
         return app
@@ -105,10 +108,8 @@ class SlackBot:
     def _listen(self, app: AsyncApp) -> None:
         app.event("message")(self._on_event)
         app.event("app_home_opened")(self._on_event)
-        if self.installations is None:
-            # One workspace, one token: an uninstall only needs noting.
-            app.event("app_uninstalled")(self._on_uninstall)
-            app.event("tokens_revoked")(self._on_uninstall)
+        app.event("app_uninstalled")(self._on_uninstall)
+        app.event("tokens_revoked")(self._on_tokens_revoked)
         app.action(re.compile(rf"^{re.escape(render.CHOICE_ACTION)}:"))(self._on_choice)
         app.action(render.HOME_START)(self._on_home_start)
         app.action(render.HOME_WITHDRAW)(self._on_home_withdraw)
@@ -129,7 +130,24 @@ class SlackBot:
         await self.inbox.done(body.get("event_id", ""))
 
     async def _on_uninstall(self, body: dict[str, Any]) -> None:
-        log.warning("Candor was uninstalled from workspace %s (or its tokens were revoked)", body.get("team_id"))
+        """With OAuth the workspace's installation is removed; with one token there is only a log line."""
+        team_id, enterprise_id = body.get("team_id"), body.get("enterprise_id")
+        log.warning("Candor was uninstalled from workspace %s", team_id)
+        if self.installations is not None:
+            await self.installations.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
+        await self.inbox.done(body.get("event_id", ""))
+
+    async def _on_tokens_revoked(self, body: dict[str, Any]) -> None:
+        team_id, enterprise_id = body.get("team_id"), body.get("enterprise_id")
+        tokens = (body.get("event") or {}).get("tokens") or {}
+        log.warning("Slack revoked tokens of workspace %s", team_id)
+        if self.installations is not None:
+            if tokens.get("bot"):
+                await self.installations.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+            for user_id in tokens.get("oauth") or []:
+                await self.installations.async_delete_installation(
+                    enterprise_id=enterprise_id, team_id=team_id, user_id=user_id
+                )
         await self.inbox.done(body.get("event_id", ""))
 
     async def _on_choice(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
