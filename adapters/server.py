@@ -80,7 +80,7 @@ def _slack_events(slack: SlackBot) -> Any:
     async def handle(request: web.Request) -> web.Response:
         raw = await request.read()
         text = raw.decode("utf-8", errors="replace")
-        if not verifier.is_valid(
+        if not request.headers.get("X-Slack-Request-Timestamp", "").isdigit() or not verifier.is_valid(
             body=text,
             timestamp=request.headers.get("X-Slack-Request-Timestamp", ""),
             signature=request.headers.get("X-Slack-Signature", ""),
@@ -89,7 +89,15 @@ def _slack_events(slack: SlackBot) -> Any:
         if _malformed(text, request.content_type):
             return web.Response(status=400, text="the body is not a Slack event, command or interaction")
         bolt_request = await to_bolt_request(request)
-        return await to_aiohttp_response(await slack.app.async_dispatch(bolt_request))
+        response = await slack.app.async_dispatch(bolt_request)
+        if response.status == 404:
+            # Nothing here handles it (an old button, a view closing, a new event type). A 404 would
+            # make Slack retry and count failures; it is verified, so acknowledge and drop it.
+            event_id = bolt_request.body.get("event_id") if isinstance(bolt_request.body, dict) else None
+            if event_id:
+                await slack.inbox.done(str(event_id))
+            return web.Response(status=200, text="")
+        return await to_aiohttp_response(response)
 
     return handle
 

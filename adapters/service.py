@@ -71,6 +71,10 @@ async def serve(settings: Settings, slack_settings: SlackSettings, host: str, po
                 f"candor: using the embedded Redis at {service.runtime.redis_url}: fine for one process on one "
                 "machine; set REDIS_URL to a shared Redis in production"
             )
+        # Events acknowledged before a restart go first, so they stay ahead of newer ones.
+        recovered = await service.slack.recover()
+        if recovered:
+            _say(f"candor: finished {recovered} Slack event(s) acknowledged before a restart")
         server = await start_server(service.web_app, host, port)
         _say(f"candor: listening on http://{host}:{server.port} (Slack: /slack/events, health: /healthz, /readyz)")
         if socket_mode:
@@ -81,9 +85,6 @@ async def serve(settings: Settings, slack_settings: SlackSettings, host: str, po
             await cast(Any, handler).connect_async()
             service._extra.append(_Closer(handler.close_async))
             _say("candor: connected to Slack in Socket Mode")
-        recovered = await service.slack.recover()
-        if recovered:
-            _say(f"candor: finished {recovered} Slack event(s) acknowledged before a restart")
         service.slack.start_recovery_loop()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -23,15 +23,6 @@ class Participant:
     names: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Inbound:
-    """One participant message, with platform markup already translated to plain text."""
-
-    participant: Participant
-    text: str
-    message_id: str
-
-
 class ReplyKind(StrEnum):
     """Lets an adapter render a reply natively (buttons for consent, a card for the end)."""
 
@@ -40,6 +31,18 @@ class ReplyKind(StrEnum):
     CONSENT = "consent"
     KEEP_OR_DELETE = "keep_or_delete"
     FINISHED = "finished"
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One participant message, with platform markup already translated to plain text."""
+
+    participant: Participant
+    text: str
+    message_id: str
+    # Set when the text comes from a button: the kind of question the button belonged to, so a
+    # click on an old button cannot answer a later question.
+    choice: ReplyKind | None = None
 
 
 @dataclass(frozen=True, slots=True)

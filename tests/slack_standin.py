@@ -1149,6 +1149,7 @@ def block_actions_payload(
     block_id: str = "actions",
     message_text: str = "",
     api_app_id: str = APP_ID,
+    button_text: str | None = None,
 ) -> dict[str, Any]:
     """The interactivity ``payload`` of a button click on a bot message (wrap with ``interactivity_form`` for HTTP).
 
@@ -1180,7 +1181,7 @@ def block_actions_payload(
             {
                 "action_id": action_id,
                 "block_id": block_id,
-                "text": {"type": "plain_text", "text": value, "emoji": True},
+                "text": {"type": "plain_text", "text": button_text or value, "emoji": True},
                 "value": value,
                 "type": "button",
                 "action_ts": next_ts(),

@@ -87,11 +87,13 @@ async def test_reference_interviews_complete_over_slack(name: str, env: SlackEnv
 async def test_consent_buttons_are_replaced_after_a_click(env: SlackEnv) -> None:
     await env.say(USER, "hello")
     consent = env.slack.calls("chat.postMessage")[-1]
+    assert [b["value"] for b in consent.args["blocks"][1]["elements"]] == ["consent:yes", "consent:no"]
     payload = env.slack.block_actions_payload(
         TEAM,
         USER,
         "candor:choice:0",
-        "yes",
+        "consent:yes",
+        button_text="Yes",
         channel=DM,
         message_ts=consent.response["ts"],
         message_text=consent.args["text"],
@@ -126,8 +128,10 @@ async def test_acknowledged_fast_even_when_the_interviewer_is_slow(env: SlackEnv
     status, _ = await env.post_event(message_im_event(TEAM, USER, "I use it to summarise long incident reports."))
     assert status == 200 and time.monotonic() - began < 0.5
     [placeholder] = [c for c in await env.slack.wait_for("chat.postMessage", count=4) if "One moment" in c.args["text"]]
-    [update] = await env.slack.wait_for("chat.update")
-    assert FLOW.questions[1].ask in update.args["text"]
+    # The first update retired the consent buttons when "yes" was typed; the second fills the placeholder.
+    updates = await env.slack.wait_for("chat.update", count=2)
+    assert updates[-1].args["ts"] == placeholder.response["ts"]
+    assert FLOW.questions[1].ask in updates[-1].args["text"]
     await env.drain()
 
 
@@ -158,6 +162,7 @@ async def test_an_acknowledged_message_survives_a_crash(slack: SlackStandIn, red
     assert len(await first.service.slack.inbox.waiting()) == 1
     await first.http.close()
     await first.server.close()  # the process is gone: nothing more happens there
+    await first.service.slack.inbox.retire()  # its liveness key expires (here: at once)
     second = await open_env(slack, settings, slack_settings(slack))
     try:
         assert await second.service.slack.recover() == 1
@@ -309,13 +314,13 @@ async def test_invitations_open_the_dm_with_start_and_not_now(env: SlackEnv) -> 
     [opened] = env.slack.calls("conversations.open")
     assert opened.args["users"] == "U200"
     [invitation] = env.slack.calls("chat.postMessage")
-    assert [b["value"] for b in invitation.args["blocks"][1]["elements"]] == ["start", "not now"]
+    assert [b["value"] for b in invitation.args["blocks"][1]["elements"]] == ["invitation:start", "invitation:not now"]
     assert await env.service.interviews.invite(TEAM, "U200") is False  # never invited twice
     payload = env.slack.block_actions_payload(
         TEAM,
         "U200",
         "candor:choice:0",
-        "start",
+        "invitation:start",
         channel="D200",
         message_ts=invitation.response["ts"],
         message_text=invitation.args["text"],

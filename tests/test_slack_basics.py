@@ -34,7 +34,7 @@ async def test_a_dm_gets_the_introduction_and_consent_buttons(env: SlackEnv) -> 
     intro, consent = await env.slack.wait_for("chat.postMessage", count=2)
     assert "anonymized" in intro.args["text"] and intro.args["channel"] == "D100"
     buttons = consent.args["blocks"][1]["elements"]
-    assert [b["value"] for b in buttons] == ["yes", "no"]
+    assert [b["value"] for b in buttons] == ["consent:yes", "consent:no"]
 
 
 async def test_url_verification_and_request_checks(env: SlackEnv) -> None:

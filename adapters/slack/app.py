@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
@@ -17,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
 from adapters.slack.config import SlackSettings
-from adapters.slack.inbox import SlackInbox
+from adapters.slack.inbox import HEARTBEAT_SECONDS, SlackInbox
 from adapters.slack.interviews import SlackInterviews
 from adapters.slack.stores import RedisInstallationStore, RedisOAuthStateStore
 from bot.errors import CandorError, FlowNotFound
@@ -34,6 +35,14 @@ IN_CHANNEL = (
 )
 
 
+def _who(body: dict[str, Any]) -> tuple[str, str]:
+    """(team, user) of an interaction or a slash command."""
+    if "user_id" in body:
+        return str(body.get("team_id", "")), str(body["user_id"])
+    user = body.get("user") or {}
+    return str((body.get("team") or {}).get("id") or user.get("team_id", "")), str(user.get("id", ""))
+
+
 class SlackBot:
     """Owns the Bolt app and the Candor pieces behind it; ``dispatch`` handles one Bolt request."""
 
@@ -46,6 +55,7 @@ class SlackBot:
         self.installations = RedisInstallationStore(redis, prefix) if settings.oauth else None
         self.app = self._build(RedisOAuthStateStore(redis, prefix))
         self._tasks: set[asyncio.Task[None]] = set()
+        self._processing: set[str] = set()
 
     def _build(self, state_store: RedisOAuthStateStore) -> AsyncApp:
         settings = self.settings
@@ -106,10 +116,8 @@ class SlackBot:
         return None
 
     def _listen(self, app: AsyncApp) -> None:
-        app.event("message")(self._on_event)
-        app.event("app_home_opened")(self._on_event)
-        app.event("app_uninstalled")(self._on_uninstall)
-        app.event("tokens_revoked")(self._on_tokens_revoked)
+        for kind in ("message", "app_home_opened", "app_uninstalled", "tokens_revoked"):
+            app.event(kind)(self._on_event)
         app.action(re.compile(rf"^{re.escape(render.CHOICE_ACTION)}:"))(self._on_choice)
         app.action(render.HOME_START)(self._on_home_start)
         app.action(render.HOME_WITHDRAW)(self._on_home_withdraw)
@@ -121,48 +129,91 @@ class SlackBot:
         await self.process(body, client)
 
     async def process(self, body: dict[str, Any], client: AsyncWebClient | None = None) -> None:
-        """Handle one admitted event and take it out of the inbox; a failure leaves it for a retry."""
-        await self.interviews.on_event(body, client)
-        if body.get("event_id"):
-            await self.inbox.done(body["event_id"])
+        """Handle one admitted event, once across all replicas, then take it out of the inbox.
+
+        A failure leaves it in the inbox for the recovery loop, until it has failed too often.
+        """
+        event_id = body.get("event_id")
+        if not event_id:
+            await self._route(body, client)
+            return
+        if event_id in self._processing:
+            return  # this worker has it already
+        self._processing.add(event_id)
+        try:
+            if not await self.inbox.claim(event_id):
+                return  # another worker has it
+            try:
+                await self._route(body, client)
+            except Exception:
+                if await self.inbox.failed(event_id):
+                    log.error("gave up on Slack event %s after repeated failures; parked for an operator", event_id)
+                raise
+            await self.inbox.done(event_id)
+        finally:
+            self._processing.discard(event_id)
 
     async def _on_other_event(self, body: dict[str, Any]) -> None:
         await self.inbox.done(body.get("event_id", ""))
 
-    async def _on_uninstall(self, body: dict[str, Any]) -> None:
+    async def _route(self, body: dict[str, Any], client: AsyncWebClient | None) -> None:
+        kind = (body.get("event") or {}).get("type")
+        if kind == "app_uninstalled":
+            await self._uninstall(body)
+        elif kind == "tokens_revoked":
+            await self._revoke(body)
+        elif kind in ("message", "app_home_opened"):
+            await self.interviews.on_event(body, client)
+
+    async def _uninstall(self, body: dict[str, Any]) -> None:
         """With OAuth the workspace's installation is removed; with one token there is only a log line."""
         team_id, enterprise_id = body.get("team_id"), body.get("enterprise_id")
         log.warning("Candor was uninstalled from workspace %s", team_id)
         if self.installations is not None:
             await self.installations.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
-        await self.inbox.done(body.get("event_id", ""))
 
-    async def _on_tokens_revoked(self, body: dict[str, Any]) -> None:
+    async def _revoke(self, body: dict[str, Any]) -> None:
         team_id, enterprise_id = body.get("team_id"), body.get("enterprise_id")
         tokens = (body.get("event") or {}).get("tokens") or {}
         log.warning("Slack revoked tokens of workspace %s", team_id)
-        if self.installations is not None:
-            if tokens.get("bot"):
-                await self.installations.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
-            for user_id in tokens.get("oauth") or []:
-                await self.installations.async_delete_installation(
-                    enterprise_id=enterprise_id, team_id=team_id, user_id=user_id
-                )
-        await self.inbox.done(body.get("event_id", ""))
+        if self.installations is None:
+            return
+        if tokens.get("bot"):
+            # The bot token is also inside the installation records: remove them all.
+            await self.installations.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
+            return
+        for user_id in tokens.get("oauth") or []:
+            await self.installations.async_delete_installation(
+                enterprise_id=enterprise_id, team_id=team_id, user_id=user_id
+            )
 
     async def _on_choice(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        await self.interviews.on_choice(body, client)
+        await self._guarded(self.interviews.on_choice(body, client), body, client)
 
     async def _on_home_start(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        team_id, user = body["team"]["id"], body["user"]["id"]
-        await self.interviews.start(client, team_id, user, None)
+        team_id, user = _who(body)
+        await self._guarded(self.interviews.start(client, team_id, user, None), body, client)
         await self.interviews.publish_home(client, team_id, user)
 
     async def _on_home_withdraw(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        await self.interviews.withdraw_everything(client, body["team"]["id"], body["user"]["id"])
+        team_id, user = _who(body)
+        await self._guarded(self.interviews.withdraw_everything(client, team_id, user), body, client)
+
+    async def _guarded(self, work: Awaitable[None], body: dict[str, Any], client: AsyncWebClient) -> None:
+        """A button was acknowledged already: if Candor can't do it, say why in the DM instead."""
+        try:
+            await work
+        except CandorError as exc:
+            log.error("%s", exc)
+            team_id, user = _who(body)
+            try:
+                channel = await self.interviews.people.dm_channel(client, team_id, user)
+                await client.chat_postMessage(channel=channel, text=render.escape(f"Sorry: {exc}"))
+            except Exception:
+                log.exception("could not tell the participant about the failure")
 
     async def _on_command(
         self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
@@ -182,10 +233,13 @@ class SlackBot:
         except FlowNotFound as exc:
             await ack(text=f"Sorry: {exc}.")
             return
-        await ack()
         team_id, user = command["team_id"], command["user_id"]
-        self.interviews.people.remember_dm(team_id, user, channel)
-        await self.interviews.start(client, team_id, user, flow_id)
+        # A /candor typed in a DM with a colleague arrives from that DM: the interview goes to ours.
+        if self.interviews.people.known_dm(team_id, user) == channel:
+            await ack()
+        else:
+            await ack(text=render.STARTING_IN_DM)
+        await self._guarded(self.interviews.start(client, team_id, user, flow_id), command, client)
 
     # -- recovery ----------------------------------------------------------------------------
 
@@ -200,11 +254,19 @@ class SlackBot:
         return len(waiting)
 
     def start_recovery_loop(self, every_seconds: float = 30.0) -> None:
+        """Finish stuck events and retry transcripts whose delivery failed, every so often."""
+        last = [time.monotonic()]
+
         async def loop() -> None:
             while True:
-                await asyncio.sleep(every_seconds)
+                await asyncio.sleep(min(every_seconds, HEARTBEAT_SECONDS))
+                await self.inbox.heartbeat()
+                if time.monotonic() - last[0] < every_seconds:
+                    continue
+                last[0] = time.monotonic()
                 try:
                     await self.recover(older_than_seconds=every_seconds)
+                    await self.interviews.engine.deliver_outbox()
                 except Exception:
                     log.exception("Slack inbox recovery failed; trying again later")
 
@@ -216,3 +278,7 @@ class SlackBot:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        try:
+            await self.inbox.retire()
+        except Exception:
+            log.warning("could not retire this worker's Slack claims; they expire on their own")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -20,6 +21,22 @@ from bot.errors import StoreUnavailable
 
 # Slack retries a delivery for about five minutes; an hour of memory is ample.
 SEEN_SECONDS = 3600
+# A worker's claim on an event lasts this long at most; it is taken over sooner if the worker dies.
+CLAIM_MILLISECONDS = 600_000
+# A worker shows it is alive by refreshing its key at least this often; it expires after LIVE_SECONDS.
+HEARTBEAT_SECONDS = 5.0
+LIVE_SECONDS = 15
+# After this many failed attempts an event is parked for an operator instead of retried forever.
+MAX_ATTEMPTS = 5
+
+# KEYS: claim key; ARGV: this worker's id, claim ms, prefix of worker liveness keys
+# A claim held by a worker whose liveness key has expired is taken over.
+_CLAIM = """
+local owner = redis.call('GET', KEYS[1])
+if owner and owner ~= ARGV[1] and redis.call('EXISTS', ARGV[3] .. owner) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+return 1
+"""
 
 _ADMIT = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[1])) then
@@ -36,6 +53,9 @@ class SlackInbox:
         self.prefix = f"{prefix}:slack"
         self.key = f"{self.prefix}:inbox"
         self._admit = client.register_script(_ADMIT)
+        self._claim = client.register_script(_CLAIM)
+        self.worker_id = uuid.uuid4().hex
+        self._last_heartbeat = 0.0
 
     async def admit(self, event_id: str, body: dict[str, Any]) -> bool:
         """Store a new event; False for a retry or duplicate of one already admitted."""
@@ -48,8 +68,43 @@ class SlackInbox:
             raise StoreUnavailable(f"cannot store the Slack event: {exc}") from None
         return bool(result)
 
+    async def claim(self, event_id: str) -> bool:
+        """Only one live worker (of any replica) processes an event at a time."""
+        await self.heartbeat()
+        keys = [f"{self.prefix}:claim:{event_id}"]
+        args: list[str | int] = [self.worker_id, CLAIM_MILLISECONDS, f"{self.prefix}:worker:"]
+        return bool(await self._claim(keys=keys, args=args))
+
+    async def heartbeat(self) -> None:
+        if time.monotonic() - self._last_heartbeat >= HEARTBEAT_SECONDS:
+            await self.client.set(f"{self.prefix}:worker:{self.worker_id}", "1", ex=LIVE_SECONDS)
+            self._last_heartbeat = time.monotonic()
+
+    async def retire(self) -> None:
+        """This worker stops: its claims may be taken over at once."""
+        await self.client.delete(f"{self.prefix}:worker:{self.worker_id}")
+
     async def done(self, event_id: str) -> None:
-        await self.client.hdel(self.key, event_id)
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.hdel(self.key, event_id)
+            pipe.delete(f"{self.prefix}:claim:{event_id}", f"{self.prefix}:attempts:{event_id}")
+            await pipe.execute()
+
+    async def failed(self, event_id: str) -> bool:
+        """Count a failed attempt and let the event be retried; True when it was parked instead."""
+        attempts_key = f"{self.prefix}:attempts:{event_id}"
+        attempts = int(await self.client.incr(attempts_key))
+        await self.client.expire(attempts_key, SEEN_SECONDS * 24)
+        await self.client.delete(f"{self.prefix}:claim:{event_id}")
+        if attempts < MAX_ATTEMPTS:
+            return False
+        record = await self.client.hget(self.key, event_id)
+        async with self.client.pipeline(transaction=True) as pipe:
+            if record is not None:
+                pipe.hset(f"{self.prefix}:failed", event_id, record)
+            pipe.hdel(self.key, event_id)
+            await pipe.execute()
+        return True
 
     async def waiting(self, older_than_seconds: float = 0.0) -> list[tuple[str, dict[str, Any]]]:
         """Events admitted but not yet processed, oldest first."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -16,10 +16,13 @@ from adapters.slack.clients import WebClients
 from adapters.slack.people import People
 from bot.engine import InterviewEngine
 from bot.engine.locks import KeyedLocks
+from bot.engine.reception import Reception
+from bot.errors import CandorError
 from bot.privacy import REDACTED
-from bot.types import Inbound, Participant, Platform, Reply
+from bot.types import Inbound, Participant, Platform, Reply, ReplyKind
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # The only message subtypes that carry something a participant wrote; the rest (deletions, joins,
 # bot messages, ...) are acknowledged and dropped.
@@ -32,8 +35,11 @@ class SlackInterviews:
         self.clients = clients
         self.people = People()
         self.placeholder_after = placeholder_after
-        # Slack events of one user run in arrival order: the lock is taken before any await.
+        # Slack events of one user are taken in arrival order: the lock is taken before any await,
+        # and released once the engine has received the message (not while it waits for more).
         self._order = KeyedLocks()
+        # The last message with buttons shown to each user, so typing an answer can retire them.
+        self._buttons: dict[tuple[str, str], tuple[str, str, str]] = {}
 
     # -- events ----------------------------------------------------------------------------
 
@@ -45,7 +51,7 @@ class SlackInterviews:
             return
         if event.get("type") == "message":
             await self.on_message(team_id, event, client)
-        elif event.get("type") == "app_home_opened" and event.get("tab") == "home":
+        elif event.get("type") == "app_home_opened" and event.get("tab") == "home" and event.get("user"):
             await self.publish_home(client, team_id, event["user"])
 
     async def on_message(self, team_id: str, event: dict[str, Any], client: AsyncWebClient) -> None:
@@ -60,6 +66,7 @@ class SlackInterviews:
             return
         async with self._order.hold(f"{team_id}:{user}"):
             self.people.remember_dm(team_id, user, channel)
+            await self._retire_buttons(client, team_id, user)
             text = event.get("text") or ""
             if subtype == "file_share" or event.get("files"):
                 await self._post(client, channel, Reply(render.FILES_NOT_READ))
@@ -67,7 +74,11 @@ class SlackInterviews:
                     return
             participant = await self.people.participant(client, team_id, user)
             inbound = Inbound(participant, _plain(text), message_id=str(event.get("ts") or event.get("client_msg_id")))
-            await self.respond(client, channel, self.engine.handle(inbound))
+            placeholder = Placeholder(
+                lambda: self._post(client, channel, Reply(render.ONE_MOMENT), escape=False), self.placeholder_after
+            )
+            reception = await placeholder.around(self.engine.receive(inbound))
+        await self._answer(client, channel, reception, placeholder, (team_id, user))
 
     async def _on_edit(self, team_id: str, event: dict[str, Any], client: AsyncWebClient) -> None:
         edited = event.get("message") or {}
@@ -82,15 +93,17 @@ class SlackInterviews:
 
     async def on_choice(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         """A consent / invitation / keep-or-delete button: replace the buttons, then answer with its word."""
-        action = body["actions"][0]
-        team_id, user = body["team"]["id"], body["user"]["id"]
+        action = (body.get("actions") or [{}])[0]
+        team_id = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+        user = (body.get("user") or {}).get("id")
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         message = body.get("message") or {}
-        choice = action.get("value", "")
-        label = (action.get("text") or {}).get("text", choice)
-        if not channel:
+        kind, _, choice = str(action.get("value", "")).partition(":")
+        if not user or not channel or kind not in _KINDS or not choice:
             return
+        label = (action.get("text") or {}).get("text") or choice.capitalize()
         async with self._order.hold(f"{team_id}:{user}"):
+            self._buttons.pop((team_id, user), None)
             await self._call(
                 client.chat_update,
                 channel=channel,
@@ -99,20 +112,29 @@ class SlackInterviews:
             )
             participant = await self.people.participant(client, team_id, user)
             # The message's ts makes a second click on the same buttons a duplicate, not a new answer.
-            inbound = Inbound(participant, choice, message_id=f"choice:{message.get('ts')}")
-            await self.respond(client, channel, self.engine.handle(inbound))
+            inbound = Inbound(participant, choice, message_id=f"choice:{message.get('ts')}", choice=ReplyKind(kind))
+            placeholder = Placeholder(
+                lambda: self._post(client, channel, Reply(render.ONE_MOMENT), escape=False), self.placeholder_after
+            )
+            reception = await placeholder.around(self.engine.receive(inbound))
+        await self._answer(client, channel, reception, placeholder, (team_id, user))
 
     async def start(self, client: AsyncWebClient, team_id: str, user: str, flow_id: str | None) -> None:
         async with self._order.hold(f"{team_id}:{user}"):
             channel = await self.people.dm_channel(client, team_id, user)
             participant = await self.people.participant(client, team_id, user)
-            await self.respond(client, channel, self.engine.start(participant, flow_id))
+            await self.respond(client, channel, self.engine.start(participant, flow_id), (team_id, user))
 
     async def withdraw_everything(self, client: AsyncWebClient, team_id: str, user: str) -> None:
+        """Deleting comes first; telling the person (which needs Slack) can only follow."""
         async with self._order.hold(f"{team_id}:{user}"):
-            channel = await self.people.dm_channel(client, team_id, user)
-            participant = await self.people.participant(client, team_id, user)
-            await self.respond(client, channel, self.engine.withdraw_everything(participant))
+            replies = await self.engine.withdraw_everything(Participant(Platform.SLACK, team_id, user))
+            try:
+                channel = await self.people.dm_channel(client, team_id, user)
+            except SlackApiError as exc:
+                log.error("Slack conversations_open failed: %s", exc.response.get("error"))
+            else:
+                await self._send(client, channel, replies, None, (team_id, user))
         await self.publish_home(client, team_id, user)
 
     async def publish_home(self, client: AsyncWebClient, team_id: str, user: str) -> None:
@@ -121,39 +143,84 @@ class SlackInterviews:
         view = render.home_view(history, self.engine.flows, self.engine.store.ttl_seconds / 86400)
         await self._call(client.views_publish, user_id=user, view=view)
 
-    async def invite(self, team_id: str, user: str, flow_id: str | None = None) -> bool:
-        """Research ops' invitation: open the DM and post it with Start / Not now. False if not sent."""
-        client = await self.clients.for_team(team_id)
+    async def invite(
+        self, team_id: str, user: str, flow_id: str | None = None, enterprise_id: str | None = None
+    ) -> bool:
+        """Research ops' invitation: open the DM and post it with Start / Not now. True when it was sent."""
+        client = await self.clients.for_team(team_id, enterprise_id)
         if client is None:
             return False
         async with self._order.hold(f"{team_id}:{user}"):
-            channel = await self.people.dm_channel(client, team_id, user)
+            try:
+                channel = await self.people.dm_channel(client, team_id, user)
+            except SlackApiError as exc:
+                log.error("Slack conversations_open failed: %s", exc.response.get("error"))
+                return False
             participant = await self.people.participant(client, team_id, user)
             replies = await self.engine.invite(participant, flow_id)
-            await self._send(client, channel, replies, None)
-        return bool(replies)
+            if not replies:
+                return False
+            if not await self._send(client, channel, replies, None, (team_id, user)):
+                await self.engine.cancel_invitation(participant)  # not delivered, so not invited
+                return False
+        return True
 
     # -- sending ---------------------------------------------------------------------------------
 
-    async def respond(self, client: AsyncWebClient, channel: str, work: Awaitable[list[Reply]]) -> None:
+    async def respond(
+        self, client: AsyncWebClient, channel: str, work: Awaitable[list[Reply]], who: tuple[str, str]
+    ) -> None:
         """Post the replies; if they take a while, show a placeholder first and turn it into the first reply."""
         task = asyncio.ensure_future(work)
         done, _ = await asyncio.wait({task}, timeout=self.placeholder_after)
         placeholder = None
         if not done:
             placeholder = await self._post(client, channel, Reply(render.ONE_MOMENT), escape=False)
-        replies = await task
-        await self._send(client, channel, replies, placeholder)
+        try:
+            replies = await task
+        except CandorError as exc:
+            replies = [Reply(f"Sorry: {exc}")]
+        await self._send(client, channel, replies, placeholder, who)
 
-    async def _send(self, client: AsyncWebClient, channel: str, replies: list[Reply], placeholder: str | None) -> None:
+    async def _answer(
+        self, client: AsyncWebClient, channel: str, reception: Reception, placeholder: Placeholder, who: tuple[str, str]
+    ) -> None:
+        """Wait out the answer window (no placeholder meanwhile: the person may still be typing), then reply."""
+        if not await reception.due():
+            await self._send(client, channel, [], placeholder.ts, who)  # a later message answers
+            return
+        replies = await placeholder.around(reception.replies())
+        await self._send(client, channel, replies, placeholder.ts, who)
+
+    async def _send(
+        self, client: AsyncWebClient, channel: str, replies: list[Reply], placeholder: str | None, who: tuple[str, str]
+    ) -> bool:
+        """True when every reply was posted."""
         if placeholder and not replies:
             await self._call(client.chat_delete, channel=channel, ts=placeholder)
+        sent = True
         for reply in replies:
             if placeholder:
-                await self._call(client.chat_update, channel=channel, ts=placeholder, **render.message(reply))
+                response = await self._call(
+                    client.chat_update, channel=channel, ts=placeholder, **render.message(reply)
+                )
+                ts = placeholder if response is not None else None
                 placeholder = None
             else:
-                await self._post(client, channel, reply)
+                ts = await self._post(client, channel, reply)
+            sent = sent and ts is not None
+            if ts is not None and reply.choices:
+                self._buttons[who] = (channel, ts, render.escape(reply.text))
+        return sent
+
+    async def _retire_buttons(self, client: AsyncWebClient, team_id: str, user: str) -> None:
+        """A typed answer settles the last question with buttons: take its buttons away."""
+        shown = self._buttons.pop((team_id, user), None)
+        if shown is not None:
+            channel, ts, text = shown
+            await self._call(
+                client.chat_update, channel=channel, ts=ts, **render.answered(text, render.ANSWERED_IN_CHAT)
+            )
 
     async def _post(self, client: AsyncWebClient, channel: str, reply: Reply, escape: bool = True) -> str | None:
         arguments = render.message(reply) if escape else {"text": reply.text}
@@ -172,6 +239,37 @@ class SlackInterviews:
                 exc.response.status_code,
             )
             return None
+
+
+_KINDS = frozenset(kind.value for kind in ReplyKind)
+
+
+class Placeholder:
+    """Posts "One moment…" if the work it is wrapped around takes longer than ``delay``."""
+
+    def __init__(self, post: Callable[[], Awaitable[str | None]], delay: float) -> None:
+        self._post = post
+        self._delay = delay
+        self.ts: str | None = None
+
+    async def around(self, work: Awaitable[T]) -> T:
+        if self.ts is not None:
+            return await work
+        timer = asyncio.ensure_future(self._after_delay())
+        try:
+            return await work
+        finally:
+            if self._posting:
+                await timer  # the post is under way: wait for its ts so the reply can replace it
+            else:
+                timer.cancel()
+
+    _posting = False
+
+    async def _after_delay(self) -> None:
+        await asyncio.sleep(self._delay)
+        self._posting = True
+        self.ts = await self._post()
 
 
 _MARKUP = re.compile(r"<([^<>]+)>")

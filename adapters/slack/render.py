@@ -13,6 +13,8 @@ from bot.types import Reply
 CHOICE_ACTION = "candor:choice"
 HOME_START = "candor:home:start"
 HOME_WITHDRAW = "candor:home:withdraw"
+ANSWERED_IN_CHAT = "answered in the chat"
+STARTING_IN_DM = "I've started your interview in your direct messages with Candor."
 FILES_NOT_READ = "Thanks. I can only read text here, so I can't see files or images. Could you describe it in words?"
 ONE_MOMENT = "_One moment…_"
 
@@ -44,7 +46,8 @@ def message(reply: Reply) -> dict[str, Any]:
             "type": "button",
             "action_id": f"{CHOICE_ACTION}:{index}",
             "text": {"type": "plain_text", "text": choice},
-            "value": choice.lower(),
+            # The kind of question travels with the choice, so an old button can't answer a new question.
+            "value": f"{reply.kind.value}:{choice.lower()}",
             **({"style": "primary"} if index == 0 else {}),
         }
         for index, choice in enumerate(reply.choices)
@@ -60,6 +63,7 @@ def message(reply: Reply) -> dict[str, Any]:
 
 def answered(text: str, choice: str) -> dict[str, Any]:
     """The message after a button click: same words, the buttons replaced by what was chosen."""
+    text = text or f"You chose: {escape(choice)}"
     return {
         "text": text,
         "blocks": [

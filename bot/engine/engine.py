@@ -16,6 +16,7 @@ from bot.engine.commands import Command, parse_command
 from bot.engine.delivering import Delivery
 from bot.engine.hygiene import Problem, clean
 from bot.engine.locks import KeyedLocks
+from bot.engine.reception import Reception
 from bot.engine.steps import Conversation, End, Outcome
 from bot.errors import CandorError, FlowNotFound
 from bot.flows import FlowRegistry
@@ -44,6 +45,14 @@ class EngineOptions:
     max_message_chars: int = 4000
 
 
+# The state in which each kind of button still means something.
+_CHOICE_STATUS = {
+    ReplyKind.INVITATION: Status.INVITED,
+    ReplyKind.CONSENT: Status.CONSENT_PENDING,
+    ReplyKind.KEEP_OR_DELETE: Status.STOP_PENDING,
+    ReplyKind.MESSAGE: Status.IN_PROGRESS,
+    ReplyKind.FINISHED: Status.COMPLETED,
+}
 _END_COUNTERS = {End.DECLINE: "declined", End.DELETE: "withdrawn", End.EXPIRE: "expired"}
 
 
@@ -126,6 +135,15 @@ class InterviewEngine:
                     return outcome.replies
         raise ContentionError("could not record the invitation: the interview kept changing underneath")
 
+    async def cancel_invitation(self, participant: Participant) -> None:
+        """Forget an invitation that could not be delivered, so it can be sent again later."""
+        ck = self.key_for(participant)
+        async with self._locks.hold(ck):
+            current = await self._header(ck, fresh=True)
+            if current is not None and current.status is Status.INVITED:
+                await self.store.delete(ck, current)
+                self._cache.drop(ck)
+
     async def _make_room(self, ck: str, current: Interview | None) -> bool:
         """Before anything new starts here: erase an expired interview, deliver a finished one.
         True when the stored state changed and must be read again."""
@@ -145,22 +163,34 @@ class InterviewEngine:
         return Conversation(flow, self.interviewer, self.options.max_message_chars)
 
     async def handle(self, message: Inbound) -> list[Reply]:
-        """Apply one participant message. Raises StoreUnavailable when it could not be stored."""
+        """Apply one participant message and return the replies (after its answer window, if any)."""
+        reception = await self.receive(message)
+        if not await reception.due():
+            return []
+        return await reception.replies()
+
+    async def receive(self, message: Inbound) -> Reception:
+        """Take a message in, in arrival order, without waiting out its answer window.
+
+        Raises StoreUnavailable when it could not be stored. Adapters that keep their own
+        per-user order release it once this returns, so the next message can join the window.
+        """
         cleaned = clean(message.text, self.options.max_message_chars)
         text = cleaned.text
         if cleaned.problem is None:
             text = self._redactor.redact(text, message.participant.names)
         ck = self.key_for(message.participant)
-        is_answer = cleaned.problem is None and parse_command(text) is None
+        is_answer = cleaned.problem is None and message.choice is None and parse_command(text) is None
         if self.options.answer_window_seconds > 0 and is_answer:
-            held = await self._hold_for_window(ck, message.message_id, text)
-            if held is not None:
-                return held
+            waiting = await self._hold_for_window(ck, message.message_id, text)
+            if waiting is not None:
+                return waiting
         async with self._locks.hold(ck):
             replies: list[Reply] = []
             if self.options.answer_window_seconds > 0 and not is_answer:
                 replies = await self._flush(ck)  # fold in an answer still waiting in its window first
-            return replies + await self._apply(ck, text, cleaned.problem, message.message_id)
+            applied = await self._apply(ck, text, cleaned.problem, message.message_id, message.choice)
+            return Reception.ready(replies + applied)
 
     async def edit(self, participant: Participant, message_id: str, new_text: str) -> None:
         """An edited message replaces its part of the stored answer; it never triggers a reply."""
@@ -235,24 +265,31 @@ class InterviewEngine:
 
     # -- the answer window -------------------------------------------------------------------
 
-    async def _hold_for_window(self, ck: str, message_id: str, text: str) -> list[Reply] | None:
+    async def _hold_for_window(self, ck: str, message_id: str, text: str) -> Reception | None:
         """Park an answer so quick follow-on messages join it; None when it should apply at once."""
         async with self._locks.hold(ck):
             pushed = await self.store.push_pending(ck, message_id, text, self._clock())
             if pushed is PushResult.NOT_IN_PROGRESS:
                 return None
             if pushed is PushResult.APPLIED:
-                return []
+                return Reception.ready([])
             # STORED, or WAITING: a platform retry of a message whose window may have died with
             # another worker; either way a window must be running for it.
             generation = self._window_generation.get(ck, 0) + 1
             self._window_generation[ck] = generation
-        await asyncio.sleep(self.options.answer_window_seconds)
-        if self._window_generation.get(ck) != generation:
-            return []  # a later message restarted the window; its call will answer
-        del self._window_generation[ck]
-        async with self._locks.hold(ck):
-            return await self._flush(ck)
+
+        async def due() -> bool:
+            await asyncio.sleep(self.options.answer_window_seconds)
+            if self._window_generation.get(ck) != generation:
+                return False  # a later message restarted the window; its reception answers
+            del self._window_generation[ck]
+            return True
+
+        async def replies() -> list[Reply]:
+            async with self._locks.hold(ck):
+                return await self._flush(ck)
+
+        return Reception(due, replies)
 
     async def _flush(self, ck: str) -> list[Reply]:
         for attempt in range(MAX_ATTEMPTS):
@@ -276,12 +313,16 @@ class InterviewEngine:
 
     # -- applying one message ----------------------------------------------------------------
 
-    async def _apply(self, ck: str, text: str, problem: Problem | None, message_id: str) -> list[Reply]:
+    async def _apply(
+        self, ck: str, text: str, problem: Problem | None, message_id: str, choice: ReplyKind | None = None
+    ) -> list[Reply]:
         for attempt in range(MAX_ATTEMPTS):
             await _back_off(attempt)
             interview = await self._header(ck, fresh=attempt > 0)
             if interview is not None and message_id in interview.seen:
                 return []
+            if choice is not None and (interview is None or _CHOICE_STATUS[choice] is not interview.status):
+                return [Reply(texts.CHOICE_STALE)]
             if interview is None and await self.store.recently_deleted(ck, message_id):
                 return []  # a retry of the message that just ended this conversation
             try:

@@ -71,3 +71,4 @@ WITHDRAWN_EVERYTHING = (
     "Done. Everything you said in your interviews has been deleted, including transcripts that had "
     "already been saved. Nothing from them will be used."
 )
+CHOICE_STALE = "That question has already been answered, so I've left it as it was."
