@@ -37,6 +37,7 @@ class Service:
         for closable in reversed(self._extra):
             await closable.close()
         await self.slack.close()
+        await self.slack.interviews.clients.close()
         await self.runtime.close()
 
 

@@ -61,11 +61,11 @@ class SlackBot:
         settings = self.settings
         secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
         client = self.interviews.clients.default
-        # Socket Mode alone needs no signing secret; HTTP routes are then not served at all.
-        verify = bool(secret)
+        # adapters/server.py verifies every HTTP request before Bolt sees it, and Socket Mode requests
+        # carry no signature, so Bolt's own check would only compute the same HMAC again.
         if self.installations is None:
             app = AsyncApp(
-                signing_secret=secret, client=client, process_before_response=False, request_verification_enabled=verify
+                signing_secret=secret, client=client, process_before_response=False, request_verification_enabled=False
             )
         else:
             oauth = AsyncOAuthSettings(
@@ -95,6 +95,7 @@ class SlackBot:
                 authorize=cast(Any, authorize),
                 oauth_settings=oauth,
                 process_before_response=False,
+                request_verification_enabled=False,
             )
         app.middleware(self._persist_before_ack)
         self._listen(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
@@ -13,8 +14,10 @@ from adapters.slack.config import SlackSettings
 log = logging.getLogger(__name__)
 
 
-def web_client(settings: SlackSettings, token: str | None) -> AsyncWebClient:
-    client = AsyncWebClient(token=token, base_url=settings.api_base_url)
+def web_client(settings: SlackSettings, token: str | None, session: aiohttp.ClientSession | None) -> AsyncWebClient:
+    # One shared HTTP session keeps connections to Slack open; without it slack_sdk opens (and
+    # closes) a new connection for every call.
+    client = AsyncWebClient(token=token, base_url=settings.api_base_url, session=session)
     # Slack answers 429 with Retry-After; the SDK's handler sleeps that long and tries again.
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
     return client
@@ -26,8 +29,9 @@ class WebClients:
     def __init__(self, settings: SlackSettings, installations: AsyncInstallationStore | None) -> None:
         self.settings = settings
         self.installations = installations
+        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         token = settings.bot_token.get_secret_value() if settings.bot_token else None
-        self.default = web_client(settings, token)
+        self.default = web_client(settings, token, self.session)
         self._by_team: dict[str, AsyncWebClient] = {}
 
     async def for_team(self, team_id: str | None, enterprise_id: str | None = None) -> AsyncWebClient | None:
@@ -41,5 +45,8 @@ class WebClients:
             return None
         cached = self._by_team.get(key)
         if cached is None or cached.token != bot.bot_token:
-            cached = self._by_team[key] = web_client(self.settings, bot.bot_token)
+            cached = self._by_team[key] = web_client(self.settings, bot.bot_token, self.session)
         return cached
+
+    async def close(self) -> None:
+        await self.session.close()

@@ -38,9 +38,12 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
 return 1
 """
 
+# KEYS: seen key, inbox hash, claim key; ARGV: seen seconds, event id, record, worker id, claim ms
+# A new event is stored and, in the same step, claimed by the worker that admitted it.
 _ADMIT = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[1])) then
   redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+  redis.call('SET', KEYS[3], ARGV[4], 'PX', tonumber(ARGV[5]))
   return 1
 end
 return 0
@@ -56,20 +59,28 @@ class SlackInbox:
         self._claim = client.register_script(_CLAIM)
         self.worker_id = uuid.uuid4().hex
         self._last_heartbeat = 0.0
+        # Events this worker admitted (and so claimed) and has not yet started to process.
+        self._admitted: set[str] = set()
 
     async def admit(self, event_id: str, body: dict[str, Any]) -> bool:
         """Store a new event; False for a retry or duplicate of one already admitted."""
         record = json.dumps({"at": time.time(), "body": body}, ensure_ascii=False)
+        keys = [f"{self.prefix}:seen:{event_id}", self.key, f"{self.prefix}:claim:{event_id}"]
+        args: list[str | int] = [SEEN_SECONDS, event_id, record, self.worker_id, CLAIM_MILLISECONDS]
         try:
-            result = await self._admit(
-                keys=[f"{self.prefix}:seen:{event_id}", self.key], args=[SEEN_SECONDS, event_id, record]
-            )
+            result = await self._admit(keys=keys, args=args)
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             raise StoreUnavailable(f"cannot store the Slack event: {exc}") from None
+        if result:
+            self._admitted.add(event_id)
+            await self.heartbeat()
         return bool(result)
 
     async def claim(self, event_id: str) -> bool:
         """Only one live worker (of any replica) processes an event at a time."""
+        if event_id in self._admitted:
+            self._admitted.discard(event_id)
+            return True  # claimed when it was admitted, a moment ago
         await self.heartbeat()
         keys = [f"{self.prefix}:claim:{event_id}"]
         args: list[str | int] = [self.worker_id, CLAIM_MILLISECONDS, f"{self.prefix}:worker:"]

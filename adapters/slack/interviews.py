@@ -189,7 +189,7 @@ class SlackInterviews:
         if not await reception.due():
             await self._send(client, channel, [], placeholder.ts, who)  # a later message answers
             return
-        replies = await placeholder.around(reception.replies())
+        replies = await (reception.replies() if reception.ready_now else placeholder.around(reception.replies()))
         await self._send(client, channel, replies, placeholder.ts, who)
 
     async def _send(
@@ -250,25 +250,25 @@ class Placeholder:
     def __init__(self, post: Callable[[], Awaitable[str | None]], delay: float) -> None:
         self._post = post
         self._delay = delay
+        self._posting: asyncio.Task[None] | None = None
         self.ts: str | None = None
 
     async def around(self, work: Awaitable[T]) -> T:
-        if self.ts is not None:
+        if self._posting is not None:
             return await work
-        timer = asyncio.ensure_future(self._after_delay())
+        # A timer callback rather than a task: most replies are ready long before the delay.
+        timer = asyncio.get_running_loop().call_later(self._delay, self._start)
         try:
             return await work
         finally:
-            if self._posting:
-                await timer  # the post is under way: wait for its ts so the reply can replace it
-            else:
-                timer.cancel()
+            timer.cancel()
+            if self._posting is not None:
+                await self._posting  # the post is under way: wait for its ts so the reply can replace it
 
-    _posting = False
+    def _start(self) -> None:
+        self._posting = asyncio.ensure_future(self._post_it())
 
-    async def _after_delay(self) -> None:
-        await asyncio.sleep(self._delay)
-        self._posting = True
+    async def _post_it(self) -> None:
         self.ts = await self._post()
 
 

@@ -323,13 +323,14 @@ class InterviewEngine:
                 return []
             if choice is not None and (interview is None or _CHOICE_STATUS[choice] is not interview.status):
                 return [Reply(texts.CHOICE_STALE)]
-            if interview is None and await self.store.recently_deleted(ck, message_id):
-                return []  # a retry of the message that just ended this conversation
             try:
                 interview, outcome = await self._outcome(interview, text, problem)
             except FlowNotFound:
                 interview, outcome = self._without_flow(interview, text, problem)
             if interview is None:
+                # Nothing to write, so the commit script's check for a retried message can't run here.
+                if await self.store.recently_deleted(ck, message_id):
+                    return []  # a retry of the message that just ended this conversation
                 return outcome.replies
             for turn in outcome.append:
                 if turn.role is Role.USER and problem is None:

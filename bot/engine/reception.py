@@ -11,9 +11,13 @@ class Reception:
     """``due()`` waits out the answer window and says whether this message's reception answers
     (False when a later message joined the same answer); ``replies()`` then produces them."""
 
-    def __init__(self, due: Callable[[], Awaitable[bool]], replies: Callable[[], Awaitable[list[Reply]]]) -> None:
+    def __init__(
+        self, due: Callable[[], Awaitable[bool]], replies: Callable[[], Awaitable[list[Reply]]], ready_now: bool = False
+    ) -> None:
         self._due = due
         self._replies = replies
+        # True when the replies are already known: nothing is left to wait for.
+        self.ready_now = ready_now
 
     @classmethod
     def ready(cls, replies: list[Reply]) -> Reception:
@@ -23,7 +27,7 @@ class Reception:
         async def done() -> list[Reply]:
             return replies
 
-        return cls(due, done)
+        return cls(due, done, ready_now=True)
 
     async def due(self) -> bool:
         return await self._due()
