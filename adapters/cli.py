@@ -13,6 +13,7 @@ import yaml
 
 from adapters.console import AnswersFileError, ConsoleChat, answers_from, answers_from_terminal, read_answers
 from adapters.runtime import flow_dirs, open_runtime
+from adapters.slack.config import SlackSettings
 from bot.config import Settings, load_settings
 from bot.errors import CandorError, ConfigError
 from bot.flows import FlowFileError, FlowRegistry, load_flow_file
@@ -40,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--socket-mode", action="store_true", help="also connect to Slack over Socket Mode")
     slack = commands.add_parser("slack", help="Slack helpers")
     slack_commands = slack.add_subparsers(dest="slack_command", required=True)
+    teams = commands.add_parser("teams", help="Microsoft Teams helpers")
+    teams_commands = teams.add_subparsers(dest="teams_command", required=True)
+    package = teams_commands.add_parser("package", help="build the Teams app package (zip) to upload")
+    package.add_argument("--url", required=True, help="the public https URL where candor serve is reached")
+    package.add_argument("--app-id", help="the Azure Bot's app id (default: $TEAMS_APP_ID)")
+    package.add_argument("--name", default="Candor", help="the app's name in Teams")
+    package.add_argument("--out", type=Path, default=Path("candor-teams.zip"), help="where to write the zip")
     manifest = slack_commands.add_parser("manifest", help="print the Slack app manifest")
     manifest.add_argument("--url", required=True, help="the public https URL where candor serve is reached")
     manifest.add_argument("--name", default="Candor", help="the app's display name")
@@ -106,13 +114,19 @@ def _port(given: int | None) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from adapters.service import serve
     from adapters.slack.config import load_slack_settings
+    from adapters.teams.config import load_teams_settings
 
     slack_settings = load_slack_settings()
+    teams_settings = load_teams_settings()
+    teams_settings.check(args.host)
+    run_slack: SlackSettings | None = slack_settings
     if args.socket_mode:
         slack_settings.check_for_socket_mode()
-    else:
+    elif slack_settings.configured or not teams_settings.enabled:
         slack_settings.check_for_http()
-    asyncio.run(serve(settings, slack_settings, args.host, _port(args.port), args.socket_mode))
+    else:
+        run_slack = None  # Teams only
+    asyncio.run(serve(settings, run_slack, teams_settings, args.host, _port(args.port), args.socket_mode))
     return 0
 
 
@@ -122,6 +136,18 @@ def _manifest(args: argparse.Namespace) -> int:
     if not args.url.startswith("https://") and not args.socket_mode:
         raise ConfigError(f"--url must be the public https:// address of candor serve (got {args.url!r})")
     print(yaml.safe_dump(manifest(args.url, args.name, args.socket_mode), sort_keys=False, allow_unicode=True), end="")
+    return 0
+
+
+def _teams_package(args: argparse.Namespace) -> int:
+    from adapters.teams.package import package
+
+    app_id = args.app_id or os.environ.get("TEAMS_APP_ID")
+    if not app_id:
+        raise ConfigError("give --app-id (or set TEAMS_APP_ID): the Azure Bot's Microsoft App ID")
+    data = package(args.url, app_id, args.name)
+    args.out.write_bytes(data)
+    print(f"wrote {args.out} ({len(data):,} bytes): upload it in Teams admin center > Manage apps > Upload")
     return 0
 
 
@@ -138,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(settings, args)
         if args.command == "slack":
             return _manifest(args)
+        if args.command == "teams":
+            return _teams_package(args)
         return _demo(settings, args)
     except (AnswersFileError, ConfigError) as exc:
         print(f"candor: {exc}", file=sys.stderr)

@@ -41,6 +41,8 @@ class Runtime:
     client: aioredis.Redis
     embedded: EmbeddedRedis | None
     redis_url: str
+    # The deployment's key for keyed hashes of platform identities.
+    secret: bytes
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -73,14 +75,15 @@ async def open_runtime(settings: Settings, *, answer_window_seconds: float | Non
             embedded.stop()
         raise
     window = settings.answer_window_seconds if answer_window_seconds is None else answer_window_seconds
+    secret = load_or_create_key(
+        settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None, settings.data_dir
+    )
     engine = InterviewEngine(
         flows=flows,
         store=store,
         interviewer=ScriptedInterviewer(),
         sinks=[FileSink(settings.data_dir)],
-        secret=load_or_create_key(
-            settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None, settings.data_dir
-        ),
+        secret=secret,
         options=EngineOptions(
             default_flow=settings.default_flow,
             answer_window_seconds=window,
@@ -88,4 +91,4 @@ async def open_runtime(settings: Settings, *, answer_window_seconds: float | Non
         ),
     )
     await engine.deliver_outbox()
-    return Runtime(engine=engine, client=client, embedded=embedded, redis_url=printable_url(url))
+    return Runtime(engine=engine, client=client, embedded=embedded, redis_url=printable_url(url), secret=secret)

@@ -13,6 +13,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import SlackBot
+from adapters.teams.app import TeamsApp
 from bot.engine import InterviewEngine
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def _malformed(request_body: str, content_type: str) -> bool:
     return "command" not in fields and "ssl_check" not in fields
 
 
-def build_web_app(engine: InterviewEngine, slack: SlackBot | None) -> web.Application:
+def build_web_app(engine: InterviewEngine, slack: SlackBot | None, teams: TeamsApp | None = None) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
 
     async def healthz(request: web.Request) -> web.Response:
@@ -49,6 +50,8 @@ def build_web_app(engine: InterviewEngine, slack: SlackBot | None) -> web.Applic
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    if teams is not None:
+        app.router.add_post("/api/messages", teams.handle)
     # Without a signing secret (Socket Mode only) no HTTP request could be verified: no Slack routes.
     if slack is not None and slack.settings.signing_secret is not None:
         app.router.add_post("/slack/events", _slack_events(slack))

@@ -17,54 +17,99 @@ from adapters.slack.app import SlackBot
 from adapters.slack.clients import WebClients
 from adapters.slack.config import SlackSettings
 from adapters.slack.interviews import SlackInterviews
+from adapters.teams.app import TeamsApp
+from adapters.teams.config import TeamsSettings
 from bot.config import Settings
+from bot.errors import CandorError
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Service:
+    """The platforms that are configured, sharing one engine, one Redis and one HTTP server."""
+
     runtime: Runtime
-    slack: SlackBot
+    slack: SlackBot | None
+    teams: TeamsApp | None
     web_app: web.Application
     _extra: list[Any] = field(default_factory=list)
 
     @property
     def interviews(self) -> SlackInterviews:
+        if self.slack is None:
+            raise CandorError("Slack is not configured")
         return self.slack.interviews
+
+    async def recover(self) -> int:
+        """Finish events acknowledged before a restart, before new ones are taken."""
+        recovered = 0
+        if self.slack is not None:
+            recovered += await self.slack.recover()
+        if self.teams is not None:
+            recovered += await self.teams.recover()
+        return recovered
 
     async def close(self) -> None:
         for closable in reversed(self._extra):
             await closable.close()
-        await self.slack.close()
-        await self.slack.interviews.clients.close()
+        if self.teams is not None:
+            await self.teams.close()
+        if self.slack is not None:
+            await self.slack.close()
+            await self.slack.interviews.clients.close()
         await self.runtime.close()
 
 
-async def open_service(settings: Settings, slack_settings: SlackSettings) -> Service:
+async def open_service(
+    settings: Settings,
+    slack_settings: SlackSettings | None,
+    teams_settings: TeamsSettings | None = None,
+    *,
+    teams_token_provider: Any = None,
+) -> Service:
     runtime = await open_runtime(settings)
     try:
-        clients = WebClients(slack_settings, None)
-        interviews = SlackInterviews(
-            runtime.engine, clients, placeholder_after=slack_settings.placeholder_after_seconds
-        )
-        slack = SlackBot(interviews, slack_settings, runtime.client, settings.redis_prefix)
-        # With OAuth, tokens come from the installation store the Bolt app was built with.
-        clients.installations = slack.installations
-        web_app = build_web_app(runtime.engine, slack)
+        slack = None
+        if slack_settings is not None:
+            clients = WebClients(slack_settings, None)
+            interviews = SlackInterviews(
+                runtime.engine, clients, placeholder_after=slack_settings.placeholder_after_seconds
+            )
+            slack = SlackBot(interviews, slack_settings, runtime.client, settings.redis_prefix)
+            # With OAuth, tokens come from the installation store the Bolt app was built with.
+            clients.installations = slack.installations
+        teams = None
+        if teams_settings is not None and teams_settings.enabled:
+            teams = TeamsApp(
+                runtime.engine,
+                teams_settings,
+                runtime.client,
+                settings.redis_prefix,
+                runtime.secret,
+                token_provider_factory=teams_token_provider,
+            )
+        web_app = build_web_app(runtime.engine, slack, teams)
     except BaseException:
         await runtime.close()
         raise
-    return Service(runtime, slack, web_app)
+    return Service(runtime, slack, teams, web_app)
 
 
 def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-async def serve(settings: Settings, slack_settings: SlackSettings, host: str, port: int, socket_mode: bool) -> None:
+async def serve(
+    settings: Settings,
+    slack_settings: SlackSettings | None,
+    teams_settings: TeamsSettings | None,
+    host: str,
+    port: int,
+    socket_mode: bool,
+) -> None:
     """Run until SIGINT or SIGTERM."""
-    service = await open_service(settings, slack_settings)
+    service = await open_service(settings, slack_settings, teams_settings)
     server: RunningServer | None = None
     try:
         if service.runtime.embedded is not None:
@@ -73,12 +118,16 @@ async def serve(settings: Settings, slack_settings: SlackSettings, host: str, po
                 "machine; set REDIS_URL to a shared Redis in production"
             )
         # Events acknowledged before a restart go first, so they stay ahead of newer ones.
-        recovered = await service.slack.recover()
+        recovered = await service.recover()
         if recovered:
-            _say(f"candor: finished {recovered} Slack event(s) acknowledged before a restart")
+            _say(f"candor: finished {recovered} event(s) acknowledged before a restart")
         server = await start_server(service.web_app, host, port)
-        _say(f"candor: listening on http://{host}:{server.port} (Slack: /slack/events, health: /healthz, /readyz)")
-        if socket_mode:
+        routes = [
+            *(["Slack: /slack/events"] if service.slack else []),
+            *(["Teams: /api/messages"] if service.teams else []),
+        ]
+        _say(f"candor: listening on http://{host}:{server.port} ({', '.join(routes)}; health: /healthz, /readyz)")
+        if socket_mode and service.slack is not None and slack_settings is not None:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
             app_token = slack_settings.app_token.get_secret_value() if slack_settings.app_token else None
@@ -86,7 +135,10 @@ async def serve(settings: Settings, slack_settings: SlackSettings, host: str, po
             await cast(Any, handler).connect_async()
             service._extra.append(_Closer(handler.close_async))
             _say("candor: connected to Slack in Socket Mode")
-        service.slack.start_recovery_loop()
+        if service.slack is not None:
+            service.slack.start_recovery_loop()
+        if service.teams is not None:
+            service.teams.start_recovery_loop()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from adapters.slack.inbox import SlackInbox
+from adapters.inbox import EventInbox
 from bot.engine.hygiene import clean
 from bot.flows import FlowRegistry, packaged_flows_dir
 from bot.interviewers import Decision, Move, Situation
@@ -332,7 +332,7 @@ async def test_invitations_open_the_dm_with_start_and_not_now(env: SlackEnv) -> 
 
 async def test_redis_down_means_no_acknowledgement(env: SlackEnv) -> None:
     dead = aioredis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
-    env.service.slack.inbox = SlackInbox(dead, "dead")
+    env.service.slack.inbox = EventInbox(dead, "dead", "slack")
     status, _ = await env.post_event(message_im_event(TEAM, USER, "hello"))
     assert status == 503
     await asyncio.sleep(0.2)

@@ -16,9 +16,9 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.inbox import HEARTBEAT_SECONDS, EventInbox
 from adapters.slack import render
 from adapters.slack.config import SlackSettings
-from adapters.slack.inbox import HEARTBEAT_SECONDS, SlackInbox
 from adapters.slack.interviews import SlackInterviews
 from adapters.slack.stores import RedisInstallationStore, RedisOAuthStateStore
 from bot.errors import CandorError, FlowNotFound
@@ -51,7 +51,7 @@ class SlackBot:
     ) -> None:
         self.interviews = interviews
         self.settings = settings
-        self.inbox = SlackInbox(redis, prefix)
+        self.inbox = EventInbox(redis, prefix, "slack")
         self.installations = RedisInstallationStore(redis, prefix) if settings.oauth else None
         self.app = self._build(RedisOAuthStateStore(redis, prefix))
         self._tasks: set[asyncio.Task[None]] = set()

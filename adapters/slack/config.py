@@ -33,6 +33,11 @@ class SlackSettings(BaseSettings):
         return self
 
     @property
+    def configured(self) -> bool:
+        """Whether any Slack setting is present (so Slack is meant to run)."""
+        return any((self.signing_secret, self.bot_token, self.app_token, self.client_id))
+
+    @property
     def oauth(self) -> bool:
         return bool(self.client_id and self.client_secret)
 

@@ -1,9 +1,9 @@
-"""Slack events are written to Redis before Bolt acknowledges them, and removed once processed.
+"""Platform events are written to Redis before they are acknowledged, and removed once processed.
 
-Slack considers an acknowledged event delivered. If the process dies between the ack and the
-reply, the event is still in the inbox, and a running server (this one after a restart, or
-another replica) processes it. The engine's de-duplication on the message's ``ts`` makes a
-second processing harmless.
+Slack and Teams consider an acknowledged event delivered. If the process dies between the ack
+and the reply, the event is still in the inbox, and a running server (this one after a restart,
+or another replica) processes it. The engine's de-duplication on the message id makes a second
+processing harmless.
 """
 
 from __future__ import annotations
@@ -50,10 +50,10 @@ return 0
 """
 
 
-class SlackInbox:
-    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+class EventInbox:
+    def __init__(self, client: aioredis.Redis, prefix: str, namespace: str) -> None:
         self.client = client
-        self.prefix = f"{prefix}:slack"
+        self.prefix = f"{prefix}:{namespace}"
         self.key = f"{self.prefix}:inbox"
         self._admit = client.register_script(_ADMIT)
         self._claim = client.register_script(_CLAIM)
@@ -70,7 +70,7 @@ class SlackInbox:
         try:
             result = await self._admit(keys=keys, args=args)
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-            raise StoreUnavailable(f"cannot store the Slack event: {exc}") from None
+            raise StoreUnavailable(f"cannot store the incoming event: {exc}") from None
         if result:
             self._admitted.add(event_id)
             await self.heartbeat()

@@ -1,0 +1,221 @@
+"""The Teams endpoint (``POST /api/messages``): authenticate, store, acknowledge, then process.
+
+Teams gives a turn about 15 seconds. Candor answers 202 as soon as the activity is stored in
+Redis and runs the turn in the background, replying through the connector afterwards, so a slow
+interviewer never makes Teams give up and a crash never loses an acknowledged message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from typing import Any
+
+import redis.asyncio as aioredis
+from aiohttp import web
+from microsoft_agents.activity import Activity
+from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import (
+    AgentAuthConfiguration,
+    ConnectionManager,
+    JwtTokenValidator,
+    MessageFactory,
+    OutboundHostValidator,
+    TurnContext,
+)
+from microsoft_agents.hosting.core.authorization.claims_identity import ClaimsIdentity
+from pydantic import ValidationError
+
+from adapters.inbox import HEARTBEAT_SECONDS, EventInbox
+from adapters.teams.auth import authenticate, service_url_allowed, use_jwks_url
+from adapters.teams.bot import BOT_FRAMEWORK_AUDIENCE, TeamsBot, conversation_parameters
+from adapters.teams.config import TeamsSettings
+from adapters.teams.references import References
+from bot.engine import InterviewEngine
+from bot.engine.locks import KeyedLocks
+from bot.errors import CandorError
+from bot.types import Participant, Platform
+
+log = logging.getLogger(__name__)
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+class TeamsApp:
+    def __init__(
+        self,
+        engine: InterviewEngine,
+        settings: TeamsSettings,
+        redis: aioredis.Redis,
+        prefix: str,
+        secret: bytes,
+        token_provider_factory: Any = None,
+    ) -> None:
+        self.settings = settings
+        use_jwks_url(settings.jwks_url)
+        self.config = AgentAuthConfiguration(
+            client_id=settings.app_id,
+            tenant_id=settings.tenant_id,
+            client_secret=settings.app_password.get_secret_value() if settings.app_password else None,
+            cert_pfx_file=str(settings.certificate_file) if settings.certificate_file else None,
+            issuers=settings.issuer_list,
+            validate_issuer=True,
+            anonymous_allowed=settings.auth_disabled,
+        )
+        connections = {"SERVICE_CONNECTION": self.config}
+        manager: ConnectionManager
+        if token_provider_factory is not None:  # tests: a static outbound token, no MSAL
+            manager = ConnectionManager(provider_factory=token_provider_factory, connections_configurations=connections)
+        else:
+            manager = MsalConnectionManager(connections_configurations=connections)
+        # Outbound calls may only go to Microsoft's hosts (loopback only in tests and development).
+        validator = OutboundHostValidator(enabled=not settings.allow_loopback_service_url)
+        self.adapter = CloudAdapter(connection_manager=manager, host_validator=validator)
+        self.adapter.on_turn_error = self._on_turn_error
+        self.bot = TeamsBot(engine, References(redis, prefix, secret), settings.app_id or "")
+        self.inbox = EventInbox(redis, prefix, "teams")
+        self._order = KeyedLocks()
+        self._processing: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if self.settings.auth_disabled:
+            claims: ClaimsIdentity | None = JwtTokenValidator(self.config).get_anonymous_claims()
+        else:
+            claims = await authenticate(request.headers.get("Authorization"), self.config)
+            if claims is None:
+                return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            body = await request.json()
+            activity = Activity.model_validate(body)
+        except (ValueError, ValidationError):
+            return web.json_response({"error": "the body is not a Bot Framework activity"}, status=400)
+        if not activity.type or activity.conversation is None or not activity.conversation.id:
+            return web.json_response({"error": "an activity needs a type and conversation.id"}, status=400)
+        checked = None if self.settings.auth_disabled else claims
+        if not service_url_allowed(checked, activity, self.settings.allow_loopback_service_url):
+            return web.json_response({"error": "serviceUrl not allowed for this token"}, status=401)
+        if activity.type == "invoke":
+            return web.json_response({}, status=200)  # Candor uses no invoke activities
+        event_id = f"{activity.conversation.id}|{activity.id or uuid.uuid4().hex}"
+        record = {"activity": body, "claims": claims.claims if claims else {}}
+        try:
+            admitted = await self.inbox.admit(event_id, record)
+        except CandorError as exc:
+            log.error("%s", exc)
+            return web.json_response({"error": "try again"}, status=503)  # not stored, so not acknowledged
+        if admitted:
+            self._spawn(self.process(event_id, record))
+        return web.Response(status=202)
+
+    # -- processing --------------------------------------------------------------------------
+
+    async def process(self, event_id: str, record: dict[str, Any]) -> None:
+        """Run one stored activity's turn, once, in its conversation's order."""
+        if event_id in self._processing:
+            return
+        self._processing.add(event_id)
+        try:
+            if not await self.inbox.claim(event_id):
+                return
+            try:
+                await self._turn(record)
+            except Exception:
+                if await self.inbox.failed(event_id):
+                    log.error("gave up on Teams activity %s after repeated failures; parked", event_id)
+                raise
+            await self.inbox.done(event_id)
+        finally:
+            self._processing.discard(event_id)
+
+    async def _turn(self, record: dict[str, Any]) -> None:
+        activity = Activity.model_validate(record["activity"])
+        claims = ClaimsIdentity(record["claims"], authentication_type="Bearer" if record["claims"] else None)
+        conversation = activity.conversation.id if activity.conversation else ""
+        received = asyncio.Event()
+        self.bot.received[str(activity.id)] = received
+        async with self._order.hold(conversation):
+            turn = asyncio.ensure_future(self.adapter.process_activity(claims, activity, self.bot.on_turn))
+            waiting = asyncio.ensure_future(received.wait())
+            await asyncio.wait({turn, waiting}, return_when=asyncio.FIRST_COMPLETED)
+            waiting.cancel()
+        self.bot.received.pop(str(activity.id), None)
+        await turn
+
+    async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
+        """The SDK's default posts the exception text to the user; Candor logs it and says sorry."""
+        log.error("Teams turn failed: %s", type(error).__name__, exc_info=error)
+        with contextlib.suppress(Exception):
+            await context.send_activity(MessageFactory.text(SORRY))
+
+    async def recover(self, older_than_seconds: float = 0.0) -> int:
+        waiting = await self.inbox.waiting(older_than_seconds)
+        for event_id, record in waiting:
+            try:
+                await self.process(event_id, record)
+            except Exception:
+                log.exception("could not process stored Teams activity %s; it stays in the inbox", event_id)
+        return len(waiting)
+
+    def start_recovery_loop(self, every_seconds: float = 30.0) -> None:
+        """Finish activities that were acknowledged but never processed; keep this worker's heartbeat."""
+
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(HEARTBEAT_SECONDS)
+                try:
+                    await self.inbox.heartbeat()
+                    await self.recover(older_than_seconds=every_seconds)
+                except Exception:
+                    log.exception("Teams inbox recovery failed; trying again later")
+
+        self._spawn(loop())
+
+    def _spawn(self, work: Any) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("Teams activity failed; it stays in the inbox for a retry", exc_info=task.exception())
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self.inbox.retire()
+
+    # -- invitations -------------------------------------------------------------------------
+
+    async def invite(
+        self, tenant_id: str, user_id: str, flow_id: str | None = None, service_url: str | None = None
+    ) -> bool:
+        """Research ops' invitation: continue the stored conversation, or create the 1:1 chat.
+
+        ``user_id`` is the user's Azure AD object id. The app must be installed for the user.
+        """
+        participant = Participant(Platform.TEAMS, tenant_id, user_id)
+        outcome: list[bool] = []
+        callback = self.bot.invitation_callback(participant, flow_id, outcome)
+        app_id = self.settings.app_id or ""
+        reference = await self.bot.references.find(tenant_id, user_id)
+        if reference is not None:
+            await self.adapter.continue_conversation(app_id, reference.get_continuation_activity(), callback)
+            return bool(outcome and outcome[0])
+        url = service_url or self.settings.service_url
+
+        async def created(context: TurnContext) -> None:
+            reference = context.activity.get_conversation_reference()
+            await self.bot.references.save(reference, tenant_id, user_id)
+            await callback(context)
+
+        parameters = conversation_parameters(app_id, tenant_id, user_id)
+        await self.adapter.create_conversation(app_id, "msteams", url, BOT_FRAMEWORK_AUDIENCE, parameters, created)
+        return bool(outcome and outcome[0])

@@ -1,0 +1,235 @@
+"""The Teams bot: turns an activity into engine calls, and engine replies into Teams messages and cards."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+import aiohttp
+from microsoft_agents.activity import Activity, ActivityTypes, ChannelAccount, ConversationParameters
+from microsoft_agents.hosting.core import CardFactory, ConnectorClientBase, MessageFactory, TurnContext
+
+from adapters.teams import cards
+from adapters.teams.references import References
+from adapters.teams.text import plain_text
+from bot.engine import InterviewEngine
+from bot.errors import CandorError
+from bot.types import Inbound, Participant, Platform, Reply, ReplyKind
+
+log = logging.getLogger(__name__)
+BOT_FRAMEWORK_AUDIENCE = "https://api.botframework.com"
+GREETING = (
+    "Hello, I'm Candor. I run short research interviews here in a private chat, for the research team. "
+    "Your answers are anonymized before anyone reads them. Send me any message when you'd like to hear about "
+    "the current study."
+)
+TEXT_ONLY = "Thanks. I can only read text here, so I can't see files or images. Could you describe it in words?"
+PERSONAL_ONLY = "I run interviews in a private chat only, so nobody else sees your answers. Open a chat with me there."
+RETRIES_ON_429 = 3
+
+
+class TeamsBot:
+    """Implements the SDK's agent interface (``on_turn``); everything else is Candor's."""
+
+    def __init__(self, engine: InterviewEngine, references: References, app_id: str) -> None:
+        self.engine = engine
+        self.references = references
+        self.app_id = app_id
+        self._names: dict[tuple[str, str], tuple[float, tuple[str, ...]]] = {}
+        # Set once the engine has received the activity, so the next one of the conversation may start.
+        self.received: dict[str, asyncio.Event] = {}
+
+    async def on_turn(self, context: TurnContext) -> None:
+        activity = context.activity
+        try:
+            if activity.type == ActivityTypes.message:
+                await self._on_message(context)
+            elif activity.type in (ActivityTypes.conversation_update, ActivityTypes.installation_update):
+                await self._on_update(context)
+        finally:
+            self._mark_received(activity)
+
+    # -- incoming --------------------------------------------------------------------------
+
+    async def _on_message(self, context: TurnContext) -> None:
+        activity = context.activity
+        conversation = activity.conversation
+        if conversation is None or (conversation.conversation_type or "personal") != "personal":
+            if _mentions(activity, activity.recipient):
+                await self._send_activity(context, MessageFactory.text(PERSONAL_ONLY))
+            return
+        participant = await self._participant(context)
+        await self.references.remember(activity, participant.workspace, participant.user)
+        value = activity.value if isinstance(activity.value, dict) else None
+        if value and value.get("verb") == cards.CARD_VERB:
+            inbound = await self._card_choice(context, participant, value)
+            if inbound is None:
+                return
+        else:
+            text = plain_text(activity.text)
+            if not text:
+                if activity.attachments:
+                    await self._send_activity(context, MessageFactory.text(TEXT_ONLY))
+                return
+            inbound = Inbound(participant, text, message_id=str(activity.id))
+        await self._send_activity(context, Activity(type=ActivityTypes.typing))
+        reception = await self.engine.receive(inbound)
+        self._mark_received(activity)
+        if await reception.due():
+            try:
+                replies = await reception.replies()
+            except CandorError as exc:
+                replies = [Reply(f"Sorry: {exc}")]
+            await self.send_replies(context, replies)
+
+    async def _card_choice(
+        self, context: TurnContext, participant: Participant, value: dict[str, Any]
+    ) -> Inbound | None:
+        kind, choice = str(value.get("kind", "")), str(value.get("choice", ""))
+        if kind not in {k.value for k in ReplyKind} or not choice:
+            return None
+        card_id = context.activity.reply_to_id
+        if card_id:
+            # Replace the card so its buttons can't be pressed twice.
+            done = cards.answered_card(str(value.get("text", "")) or "Thank you.", choice.capitalize())
+            updated = MessageFactory.attachment(CardFactory.adaptive_card(done))
+            updated.id = card_id
+            try:
+                await context.update_activity(updated)
+            except aiohttp.ClientResponseError as exc:
+                log.error("Teams update_activity failed: HTTP %s", exc.status)
+        return Inbound(participant, choice, message_id=f"choice:{card_id}", choice=ReplyKind(kind))
+
+    async def _on_update(self, context: TurnContext) -> None:
+        activity = context.activity
+        conversation = activity.conversation
+        if conversation is None or (conversation.conversation_type or "personal") != "personal":
+            return  # group chats and channels: the bot speaks only when @mentioned there
+        added = activity.members_added or []
+        installed = activity.type == ActivityTypes.installation_update and activity.action in (None, "add")
+        bot_added = any(m.id == (activity.recipient.id if activity.recipient else None) for m in added)
+        if not (installed or bot_added):
+            return
+        user = activity.from_property
+        tenant = _tenant(activity)
+        if user is not None:
+            await self.references.remember(activity, tenant, user.aad_object_id or user.id)
+        if await self.references.first_greeting(conversation.id):
+            await self._send_activity(context, MessageFactory.text(GREETING))
+
+    async def _participant(self, context: TurnContext) -> Participant:
+        activity = context.activity
+        user = activity.from_property or ChannelAccount(id="unknown")
+        tenant = _tenant(activity)
+        user_id = user.aad_object_id or user.id
+        return Participant(Platform.TEAMS, tenant, user_id, await self._names_of(context, tenant, user))
+
+    async def _names_of(self, context: TurnContext, tenant: str, user: ChannelAccount) -> tuple[str, ...]:
+        """The member's names from the connector (once per hour), so the engine can redact them."""
+        key = (tenant, user.id)
+        cached = self._names.get(key)
+        if cached is not None and time.monotonic() - cached[0] < 3600:
+            return cached[1]
+        names = [user.name or ""]
+        # The turn's connector client (a TeamsConnectorClient on Teams) has the member lookup.
+        client = cast(Any, context.services).get(ConnectorClientBase) if context.services else None
+        conversation = context.activity.conversation
+        if client is not None and conversation is not None and hasattr(client, "get_conversation_member"):
+            try:
+                member = await client.get_conversation_member(conversation.id, user.id)
+                names += [getattr(member, attr, None) or "" for attr in ("name", "given_name", "surname")]
+                names.append(getattr(member, "user_principal_name", None) or "")
+            except Exception as exc:
+                log.warning("Teams member lookup failed (%s); using the name on the message", type(exc).__name__)
+        found = tuple(dict.fromkeys(n for n in names if n.strip()))
+        self._names[key] = (time.monotonic(), found)
+        return found
+
+    # -- outgoing ----------------------------------------------------------------------------
+
+    async def send_replies(self, context: TurnContext, replies: list[Reply]) -> bool:
+        sent = True
+        for reply in replies:
+            if reply.choices:
+                activity = MessageFactory.attachment(CardFactory.adaptive_card(cards.choice_card(reply)))
+            else:
+                activity = MessageFactory.text(reply.text)
+            sent = await self._send_activity(context, activity) and sent
+        return sent
+
+    async def _send_activity(self, context: TurnContext, activity: Activity) -> bool:
+        """Connector throttling (429) is retried after Retry-After; other errors are logged."""
+        for attempt in range(RETRIES_ON_429 + 1):
+            try:
+                await context.send_activity(activity)
+                return True
+            except aiohttp.ClientResponseError as exc:
+                if exc.status != 429 or attempt == RETRIES_ON_429:
+                    log.error("Teams send_activity failed: HTTP %s", exc.status)
+                    return False
+                await asyncio.sleep(_retry_after(exc))
+        return False
+
+    def _mark_received(self, activity: Activity) -> None:
+        event = self.received.pop(str(activity.id), None)
+        if event is not None:
+            event.set()
+
+    # -- invitations -------------------------------------------------------------------------
+
+    def invitation_callback(
+        self, participant: Participant, flow_id: str | None, outcome: list[bool]
+    ) -> Callable[[TurnContext], Awaitable[None]]:
+        async def callback(context: TurnContext) -> None:
+            replies = await self.engine.invite(participant, flow_id)
+            if not replies:
+                outcome.append(False)
+                return
+            if not await self.send_replies(context, replies):
+                await self.engine.cancel_invitation(participant)
+                outcome.append(False)
+                return
+            outcome.append(True)
+
+        return callback
+
+
+def _tenant(activity: Activity) -> str:
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = (data.get("tenant") or {}).get("id")
+    if not tenant and activity.conversation is not None:
+        tenant = activity.conversation.tenant_id
+    return str(tenant or "")
+
+
+def _mentions(activity: Activity, who: ChannelAccount | None) -> bool:
+    if who is None:
+        return False
+    for entity in activity.entities or []:
+        data = entity.model_dump(by_alias=True) if hasattr(entity, "model_dump") else dict(entity)
+        if data.get("type") == "mention" and (data.get("mentioned") or {}).get("id") == who.id:
+            return True
+    return False
+
+
+def _retry_after(exc: aiohttp.ClientResponseError) -> float:
+    raw = exc.headers.get("Retry-After", "1") if exc.headers else "1"
+    try:
+        return min(max(float(raw), 0.0), 30.0)
+    except ValueError:
+        return 1.0
+
+
+def conversation_parameters(app_id: str, tenant_id: str, user_id: str) -> ConversationParameters:
+    return ConversationParameters.model_validate(
+        {
+            "isGroup": False,
+            "bot": {"id": f"28:{app_id}"},
+            "members": [{"id": user_id}],
+            "tenantId": tenant_id,
+            "channelData": {"tenant": {"id": tenant_id}},
+        }
+    )

@@ -1,0 +1,44 @@
+"""Adaptive Cards for Teams: choices (consent, invitation, keep or delete) and the card after a click."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.types import Reply
+
+CARD_VERB = "candor"
+
+
+def choice_card(reply: Reply) -> dict[str, Any]:
+    """``Action.Submit`` buttons carry the kind of question, so an old card can't answer a new one."""
+    return {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.4",
+        "body": [{"type": "TextBlock", "text": reply.text, "wrap": True}],
+        "actions": [
+            {
+                "type": "Action.Submit",
+                "title": choice,
+                "data": {"verb": CARD_VERB, "kind": reply.kind.value, "choice": choice.lower()},
+            }
+            for choice in reply.choices
+        ],
+    }
+
+
+def answered_card(text: str, choice: str) -> dict[str, Any]:
+    return {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.4",
+        "body": [
+            {"type": "TextBlock", "text": text, "wrap": True},
+            {"type": "TextBlock", "text": f"You chose: **{choice}**", "wrap": True, "isSubtle": True},
+        ],
+    }
+
+
+def card_text(card: dict[str, Any]) -> str:
+    body = card.get("body") or []
+    return str(body[0].get("text", "")) if body and isinstance(body[0], dict) else ""
