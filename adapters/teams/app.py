@@ -209,7 +209,7 @@ class TeamsApp:
         if reference is not None:
             await self.adapter.continue_conversation(app_id, reference.get_continuation_activity(), callback)
             return bool(outcome and outcome[0])
-        url = service_url or self.settings.service_url
+        url = service_url or await self.bot.references.service_url(tenant_id) or self.settings.service_url
 
         async def created(context: TurnContext) -> None:
             reference = context.activity.get_conversation_reference()

@@ -25,7 +25,16 @@ class References:
     async def remember(self, activity: Activity, tenant_id: str, user_id: str) -> None:
         reference = activity.get_conversation_reference()
         data = reference.model_dump_json(by_alias=True, exclude_none=True)
-        await self.client.set(self._key("ref", tenant_id, user_id), data, ex=REFERENCE_SECONDS)
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.set(self._key("ref", tenant_id, user_id), data, ex=REFERENCE_SECONDS)
+            if activity.service_url:
+                # New 1:1 chats in this tenant are created through the same regional endpoint.
+                pipe.set(self._key("service", tenant_id), activity.service_url, ex=REFERENCE_SECONDS)
+            await pipe.execute()
+
+    async def service_url(self, tenant_id: str) -> str | None:
+        raw = await self.client.get(self._key("service", tenant_id))
+        return raw.decode() if isinstance(raw, bytes) else raw
 
     async def save(self, reference: ConversationReference, tenant_id: str, user_id: str) -> None:
         data = reference.model_dump_json(by_alias=True, exclude_none=True)

@@ -15,6 +15,8 @@ def plain_text(text: str | None) -> str:
     """Teams sends HTML (``<p>``, ``<at>Candor</at>``, ``&nbsp;``): keep only what the person wrote."""
     if not text:
         return ""
+    if "<" not in text and "&" not in text:
+        return text.strip()  # plain text: keep it exactly as typed
     text = _MENTION.sub(" ", text)
     text = _BREAK.sub("\n", text)
     text = _TAG.sub("", text)
