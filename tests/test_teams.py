@@ -357,3 +357,33 @@ def test_teams_package_is_a_valid_upload(tmp_path: Path) -> None:
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert bad.returncode == 2 and "https://" in bad.stderr
+
+
+async def test_sends_keep_under_teams_limits() -> None:
+    import time
+
+    from adapters.teams.pace import Pacer
+
+    pacer = Pacer(7)
+    began = time.monotonic()
+    for _ in range(15):
+        await pacer.wait("a:conv-1")
+    assert 2.0 <= time.monotonic() - began < 3.0  # 15 sends at 7 a second: three windows
+    began = time.monotonic()
+    await pacer.wait("a:another")
+    assert time.monotonic() - began < 0.1  # each conversation has its own window
+
+
+async def test_a_full_window_holds_up_only_its_own_key() -> None:
+    import time
+
+    from adapters.teams.pace import Pacer
+
+    pacer = Pacer(1)
+    await pacer.wait("busy")
+    waiting = asyncio.create_task(pacer.wait("busy"))
+    await asyncio.sleep(0.05)
+    began = time.monotonic()
+    await pacer.wait("idle")
+    assert time.monotonic() - began < 0.1
+    await waiting

@@ -33,6 +33,7 @@ from adapters.inbox import HEARTBEAT_SECONDS, EventInbox
 from adapters.teams.auth import authenticate, service_url_allowed, use_jwks_url
 from adapters.teams.bot import BOT_FRAMEWORK_AUDIENCE, TeamsBot, conversation_parameters
 from adapters.teams.config import TeamsSettings
+from adapters.teams.pace import PER_TENANT_PER_SECOND, Pacer
 from adapters.teams.references import References
 from bot.engine import InterviewEngine
 from bot.engine.locks import KeyedLocks
@@ -79,6 +80,7 @@ class TeamsApp:
         self._order = KeyedLocks()
         self._processing: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._tenant_pace = Pacer(PER_TENANT_PER_SECOND)
 
     # -- HTTP ------------------------------------------------------------------------------
 
@@ -202,6 +204,7 @@ class TeamsApp:
         ``user_id`` is the user's Azure AD object id. The app must be installed for the user.
         """
         participant = Participant(Platform.TEAMS, tenant_id, user_id)
+        await self._tenant_pace.wait(tenant_id)  # bulk invitations stay under Teams' per-tenant limit
         outcome: list[bool] = []
         callback = self.bot.invitation_callback(participant, flow_id, outcome)
         app_id = self.settings.app_id or ""

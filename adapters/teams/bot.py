@@ -13,6 +13,7 @@ from microsoft_agents.activity import Activity, ActivityTypes, ChannelAccount, C
 from microsoft_agents.hosting.core import CardFactory, ConnectorClientBase, MessageFactory, TurnContext
 
 from adapters.teams import cards
+from adapters.teams.pace import PER_CONVERSATION_PER_SECOND, Pacer
 from adapters.teams.references import References
 from adapters.teams.text import plain_text
 from bot.engine import InterviewEngine
@@ -41,6 +42,7 @@ class TeamsBot:
         self._names: dict[tuple[str, str], tuple[float, tuple[str, ...]]] = {}
         # Set once the engine has received the activity, so the next one of the conversation may start.
         self.received: dict[str, asyncio.Event] = {}
+        self._pace = Pacer(PER_CONVERSATION_PER_SECOND)
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
@@ -162,6 +164,8 @@ class TeamsBot:
 
     async def _send_activity(self, context: TurnContext, activity: Activity) -> bool:
         """Connector throttling (429) is retried after Retry-After; other errors are logged."""
+        conversation = context.activity.conversation
+        await self._pace.wait(conversation.id if conversation else "")
         for attempt in range(RETRIES_ON_429 + 1):
             try:
                 await context.send_activity(activity)
