@@ -387,3 +387,75 @@ async def test_a_full_window_holds_up_only_its_own_key() -> None:
     await pacer.wait("idle")
     assert time.monotonic() - began < 0.1
     await waiting
+
+
+def _serve_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CANDOR_", "SLACK_", "TEAMS_"))}
+    env.pop("REDIS_URL", None)
+    env.update(CANDOR_DATA_DIR=str(tmp_path / "data"), **extra)
+    return env
+
+
+def test_serve_refuses_disabled_auth_on_a_public_address(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "serve", "--host", "0.0.0.0"],
+        env=_serve_env(tmp_path, TEAMS_AUTH_DISABLED="1"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert result.returncode == 2
+    assert "TEAMS_AUTH_DISABLED is for development on this machine only" in result.stderr
+
+
+async def test_serve_runs_teams_alone(teams: TeamsStandIn, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    import aiohttp
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    env = _serve_env(
+        tmp_path,
+        TEAMS_APP_ID=APP_ID,
+        TEAMS_TENANT_ID=TENANT,
+        TEAMS_APP_PASSWORD="x",
+        TEAMS_JWKS_URL=teams.jwks_url,
+        PORT=str(port),
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "adapters.cli", "serve", "--host", "127.0.0.1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+            async with http.post(f"http://127.0.0.1:{port}/api/messages", json={"type": "message"}) as response:
+                assert response.status == 401  # the Teams route is there, and it wants a token
+            async with http.post(f"http://127.0.0.1:{port}/slack/events", data=b"{}") as response:
+                assert response.status == 404  # no Slack settings, no Slack routes
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "Teams: /api/messages" in stderr and "Slack" not in stderr.split("listening", 1)[1]
