@@ -8,6 +8,7 @@ processing harmless.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -90,6 +91,16 @@ class EventInbox:
         if time.monotonic() - self._last_heartbeat >= HEARTBEAT_SECONDS:
             await self.client.set(f"{self.prefix}:worker:{self.worker_id}", "1", ex=LIVE_SECONDS)
             self._last_heartbeat = time.monotonic()
+
+    async def keep_alive(self) -> None:
+        """Run for as long as this worker runs: its heartbeat must not wait behind slow work."""
+        while True:
+            try:
+                self._last_heartbeat = 0.0
+                await self.heartbeat()
+            except Exception:
+                pass  # Redis is down: claims may be taken over, which is the right outcome
+            await asyncio.sleep(HEARTBEAT_SECONDS)
 
     async def retire(self) -> None:
         """This worker stops: its claims may be taken over at once."""

@@ -459,3 +459,46 @@ async def test_serve_runs_teams_alone(teams: TeamsStandIn, tmp_path: Path) -> No
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
     assert "Teams: /api/messages" in stderr and "Slack" not in stderr.split("listening", 1)[1]
+
+
+def test_plain_text_keeps_what_was_typed() -> None:
+    from adapters.teams.text import plain_text
+
+    assert plain_text("I use it <5 times a day, >10 on Fridays") == "I use it <5 times a day, >10 on Fridays"
+    assert plain_text("<p>Line one<br>Line&nbsp;two</p>") == "Line one\nLine two"
+
+
+async def test_a_failed_member_lookup_waits_instead_of_storing_names(env: TeamsEnv) -> None:
+    await env.say("hi", user_name="D. W.")
+    await env.say("yes", user_name="D. W.")
+    env.service.teams.bot._names.clear()  # type: ignore[union-attr]
+    env.teams.fail_next("member", status=429, headers={"Retry-After": "0"})
+    assert await env.post(env.message("Whitfield here, Dana to my team.", user_name="D. W.")) == 202
+    await asyncio.sleep(0.5)
+    teams_app = env.service.teams
+    assert teams_app is not None and len(await teams_app.inbox.waiting()) == 1  # kept, not stored unredacted
+    assert await teams_app.recover() == 1
+    engine = env.service.runtime.engine
+    from bot.types import Participant, Platform
+
+    turns = await engine.store.turns(engine.key_for(Participant(Platform.TEAMS, TENANT, "aad-user-1")))
+    texts = [t.text for t in turns]
+    assert "[REDACTED] here, [REDACTED] to my team." in texts and not any("Whitfield" in t for t in texts)
+
+
+async def test_invitations_never_send_the_token_to_a_foreign_service_url(env: TeamsEnv) -> None:
+    teams_app = env.service.teams
+    assert teams_app is not None
+    assert await teams_app.invite(TENANT, "aad-someone", service_url="https://evil.example.com/") is False
+    assert env.teams.calls("create") == []
+
+
+# The Agents SDK 1.9 does not close its connector session when creating a conversation fails.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+async def test_a_failed_invitation_can_be_sent_again(env: TeamsEnv) -> None:
+    teams_app = env.service.teams
+    assert teams_app is not None
+    env.teams.fail_next("create", status=500)
+    assert await teams_app.invite(TENANT, "aad-later") is False
+    assert await teams_app.invite(TENANT, "aad-later") is True
+    assert not any("Sorry" in t for t in env.texts())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
@@ -16,7 +15,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.inbox import HEARTBEAT_SECONDS, EventInbox
+from adapters.inbox import EventInbox
 from adapters.slack import render
 from adapters.slack.config import SlackSettings
 from adapters.slack.interviews import SlackInterviews
@@ -256,24 +255,20 @@ class SlackBot:
 
     def start_recovery_loop(self, every_seconds: float = 30.0) -> None:
         """Finish stuck events and retry transcripts whose delivery failed, every so often."""
-        last = [time.monotonic()]
 
         async def loop() -> None:
             while True:
-                await asyncio.sleep(min(every_seconds, HEARTBEAT_SECONDS))
-                await self.inbox.heartbeat()
-                if time.monotonic() - last[0] < every_seconds:
-                    continue
-                last[0] = time.monotonic()
+                await asyncio.sleep(every_seconds)
                 try:
                     await self.recover(older_than_seconds=every_seconds)
                     await self.interviews.engine.deliver_outbox()
                 except Exception:
                     log.exception("Slack inbox recovery failed; trying again later")
 
-        task = asyncio.ensure_future(loop())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        for work in (self.inbox.keep_alive(), loop()):
+            task = asyncio.ensure_future(work)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
         for task in list(self._tasks):

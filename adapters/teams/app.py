@@ -29,9 +29,9 @@ from microsoft_agents.hosting.core import (
 from microsoft_agents.hosting.core.authorization.claims_identity import ClaimsIdentity
 from pydantic import ValidationError
 
-from adapters.inbox import HEARTBEAT_SECONDS, EventInbox
-from adapters.teams.auth import authenticate, service_url_allowed, use_jwks_url
-from adapters.teams.bot import BOT_FRAMEWORK_AUDIENCE, TeamsBot, conversation_parameters
+from adapters.inbox import EventInbox
+from adapters.teams.auth import authenticate, host_allowed, service_url_allowed, use_jwks_url
+from adapters.teams.bot import BOT_FRAMEWORK_AUDIENCE, TeamsBot, conversation_parameters, turn_key
 from adapters.teams.config import TeamsSettings
 from adapters.teams.pace import PER_TENANT_PER_SECOND, Pacer
 from adapters.teams.references import References
@@ -41,7 +41,7 @@ from bot.errors import CandorError
 from bot.types import Participant, Platform
 
 log = logging.getLogger(__name__)
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+SORRY = "Sorry, something went wrong on my side. I'll try your last message again in a moment."
 
 
 class TeamsApp:
@@ -81,6 +81,7 @@ class TeamsApp:
         self._processing: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._tenant_pace = Pacer(PER_TENANT_PER_SECOND)
+        self._failed_turns: dict[str, Exception] = {}
 
     # -- HTTP ------------------------------------------------------------------------------
 
@@ -136,21 +137,33 @@ class TeamsApp:
 
     async def _turn(self, record: dict[str, Any]) -> None:
         activity = Activity.model_validate(record["activity"])
+        # Records come back from Redis: check where replies would go once more before any token is sent.
+        if not host_allowed(activity.service_url or "", self.settings.allow_loopback_service_url):
+            log.error("stored Teams activity has a service URL that is not allowed; dropped")
+            return
         claims = ClaimsIdentity(record["claims"], authentication_type="Bearer" if record["claims"] else None)
-        conversation = activity.conversation.id if activity.conversation else ""
+        key = turn_key(activity)
         received = asyncio.Event()
-        self.bot.received[str(activity.id)] = received
-        async with self._order.hold(conversation):
-            turn = asyncio.ensure_future(self.adapter.process_activity(claims, activity, self.bot.on_turn))
-            waiting = asyncio.ensure_future(received.wait())
-            await asyncio.wait({turn, waiting}, return_when=asyncio.FIRST_COMPLETED)
-            waiting.cancel()
-        self.bot.received.pop(str(activity.id), None)
-        await turn
+        self.bot.received[key] = received
+        try:
+            async with self._order.hold(activity.conversation.id if activity.conversation else ""):
+                turn = asyncio.ensure_future(self.adapter.process_activity(claims, activity, self.bot.on_turn))
+                waiting = asyncio.ensure_future(received.wait())
+                try:
+                    await asyncio.wait({turn, waiting}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    waiting.cancel()
+            await turn
+        finally:
+            self.bot.received.pop(key, None)
+        error = self._failed_turns.pop(key, None)
+        if error is not None:
+            raise error  # so the inbox counts a failed attempt and the activity is retried
 
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
-        """The SDK's default posts the exception text to the user; Candor logs it and says sorry."""
+        """The SDK's default posts the exception text to the user; Candor logs it, says sorry, and retries."""
         log.error("Teams turn failed: %s", type(error).__name__, exc_info=error)
+        self._failed_turns[turn_key(context.activity)] = error
         with contextlib.suppress(Exception):
             await context.send_activity(MessageFactory.text(SORRY))
 
@@ -168,13 +181,14 @@ class TeamsApp:
 
         async def loop() -> None:
             while True:
-                await asyncio.sleep(HEARTBEAT_SECONDS)
+                await asyncio.sleep(every_seconds)
                 try:
-                    await self.inbox.heartbeat()
                     await self.recover(older_than_seconds=every_seconds)
+                    await self.bot.engine.deliver_outbox()
                 except Exception:
                     log.exception("Teams inbox recovery failed; trying again later")
 
+        self._spawn(self.inbox.keep_alive())
         self._spawn(loop())
 
     def _spawn(self, work: Any) -> None:
@@ -202,23 +216,35 @@ class TeamsApp:
         """Research ops' invitation: continue the stored conversation, or create the 1:1 chat.
 
         ``user_id`` is the user's Azure AD object id. The app must be installed for the user.
+        True when the invitation card was delivered.
         """
         participant = Participant(Platform.TEAMS, tenant_id, user_id)
         await self._tenant_pace.wait(tenant_id)  # bulk invitations stay under Teams' per-tenant limit
         outcome: list[bool] = []
         callback = self.bot.invitation_callback(participant, flow_id, outcome)
         app_id = self.settings.app_id or ""
-        reference = await self.bot.references.find(tenant_id, user_id)
-        if reference is not None:
-            await self.adapter.continue_conversation(app_id, reference.get_continuation_activity(), callback)
-            return bool(outcome and outcome[0])
-        url = service_url or await self.bot.references.service_url(tenant_id) or self.settings.service_url
+        allow_loopback = self.settings.allow_loopback_service_url
+        try:
+            reference = await self.bot.references.find(tenant_id, user_id)
+            if reference is not None:
+                if not host_allowed(reference.service_url or "", allow_loopback):
+                    log.error("stored Teams reference points at a service URL that is not allowed")
+                    return False
+                await self.adapter.continue_conversation(app_id, reference.get_continuation_activity(), callback)
+                return bool(outcome and outcome[0])
+            url = service_url or await self.bot.references.service_url(tenant_id) or self.settings.service_url
+            if not host_allowed(url, allow_loopback):
+                log.error("refusing to create a Teams chat through a service URL that is not Microsoft's")
+                return False
 
-        async def created(context: TurnContext) -> None:
-            reference = context.activity.get_conversation_reference()
-            await self.bot.references.save(reference, tenant_id, user_id)
-            await callback(context)
+            async def created(context: TurnContext) -> None:
+                await self.bot.references.save(context.activity.get_conversation_reference(), tenant_id, user_id)
+                await callback(context)
 
-        parameters = conversation_parameters(app_id, tenant_id, user_id)
-        await self.adapter.create_conversation(app_id, "msteams", url, BOT_FRAMEWORK_AUDIENCE, parameters, created)
+            parameters = conversation_parameters(app_id, tenant_id, user_id)
+            await self.adapter.create_conversation(app_id, "msteams", url, BOT_FRAMEWORK_AUDIENCE, parameters, created)
+        except Exception as exc:
+            log.error("Teams invitation failed: %s", type(exc).__name__)
+            await self.bot.engine.cancel_invitation(participant)
+            return False
         return bool(outcome and outcome[0])

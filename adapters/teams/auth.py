@@ -46,17 +46,20 @@ async def authenticate(authorization: str | None, config: AgentAuthConfiguration
         return None
 
 
-def service_url_allowed(claims: ClaimsIdentity | None, activity: Activity, allow_loopback: bool) -> bool:
-    """The activity's service URL is where replies go: it must be Microsoft's and the token's."""
-    url = activity.service_url or ""
+def host_allowed(url: str, allow_loopback: bool) -> bool:
+    """Where Candor sends its bearer token: Microsoft's https hosts (and loopback in tests)."""
     if allow_loopback and url.startswith("http://127.0.0.1:"):
-        loopback_ok = True
-    else:
-        loopback_ok = False
-        if not _MICROSOFT_HOSTS.is_allowed(url):
-            return False
+        return True
+    return bool(url) and _MICROSOFT_HOSTS.is_allowed(url)
+
+
+def service_url_allowed(claims: ClaimsIdentity | None, activity: Activity, allow_loopback: bool) -> bool:
+    """The activity's service URL is where replies go: it must be allowed, and the token's own."""
+    url = activity.service_url or ""
+    if not host_allowed(url, allow_loopback):
+        return False
     if claims is None:
-        return loopback_ok or bool(url)
+        return True
     claimed = claims.get_claim_value(AuthenticationConstants.SERVICE_URL_CLAIM)
     return bool(claimed) and _same_url(str(claimed), url)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -17,7 +18,7 @@ from adapters.teams.pace import PER_CONVERSATION_PER_SECOND, Pacer
 from adapters.teams.references import References
 from adapters.teams.text import plain_text
 from bot.engine import InterviewEngine
-from bot.errors import CandorError
+from bot.errors import CandorError, StoreUnavailable
 from bot.types import Inbound, Participant, Platform, Reply, ReplyKind
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,10 @@ GREETING = (
 TEXT_ONLY = "Thanks. I can only read text here, so I can't see files or images. Could you describe it in words?"
 PERSONAL_ONLY = "I run interviews in a private chat only, so nobody else sees your answers. Open a chat with me there."
 RETRIES_ON_429 = 3
+
+
+class LookupFailed(CandorError):
+    """Teams would not say who a user is just now; the activity is processed again later."""
 
 
 class TeamsBot:
@@ -63,6 +68,8 @@ class TeamsBot:
             if _mentions(activity, activity.recipient):
                 await self._send_activity(context, MessageFactory.text(PERSONAL_ONLY))
             return
+        if activity.from_property is None or not activity.from_property.id:
+            return  # nobody to interview
         participant = await self._participant(context)
         await self.references.remember(activity, participant.workspace, participant.user)
         value = activity.value if isinstance(activity.value, dict) else None
@@ -83,6 +90,8 @@ class TeamsBot:
         if await reception.due():
             try:
                 replies = await reception.replies()
+            except StoreUnavailable:
+                raise  # the activity stays in the inbox and is tried again
             except CandorError as exc:
                 replies = [Reply(f"Sorry: {exc}")]
             await self.send_replies(context, replies)
@@ -96,14 +105,16 @@ class TeamsBot:
         card_id = context.activity.reply_to_id
         if card_id:
             # Replace the card so its buttons can't be pressed twice.
-            done = cards.answered_card(str(value.get("text", "")) or "Thank you.", choice.capitalize())
+            done = cards.answered_card(str(value.get("text") or ""), choice.capitalize())
             updated = MessageFactory.attachment(CardFactory.adaptive_card(done))
             updated.id = card_id
             try:
                 await context.update_activity(updated)
             except aiohttp.ClientResponseError as exc:
                 log.error("Teams update_activity failed: HTTP %s", exc.status)
-        return Inbound(participant, choice, message_id=f"choice:{card_id}", choice=ReplyKind(kind))
+        # The card's id makes a second press of the same card a duplicate, not a new answer.
+        message_id = f"choice:{card_id}" if card_id else str(context.activity.id)
+        return Inbound(participant, choice, message_id=message_id, choice=ReplyKind(kind))
 
     async def _on_update(self, context: TurnContext) -> None:
         activity = context.activity
@@ -119,8 +130,9 @@ class TeamsBot:
         tenant = _tenant(activity)
         if user is not None:
             await self.references.remember(activity, tenant, user.aad_object_id or user.id)
-        if await self.references.first_greeting(conversation.id):
-            await self._send_activity(context, MessageFactory.text(GREETING))
+        greet = await self.references.first_greeting(conversation.id)
+        if greet and not await self._send_activity(context, MessageFactory.text(GREETING)):
+            await self.references.forget_greeting(conversation.id)  # greet next time instead
 
     async def _participant(self, context: TurnContext) -> Participant:
         activity = context.activity
@@ -144,8 +156,14 @@ class TeamsBot:
                 member = await client.get_conversation_member(conversation.id, user.id)
                 names += [getattr(member, attr, None) or "" for attr in ("name", "given_name", "surname")]
                 names.append(getattr(member, "user_principal_name", None) or "")
-            except Exception as exc:
-                log.warning("Teams member lookup failed (%s); using the name on the message", type(exc).__name__)
+            except aiohttp.ClientResponseError as exc:
+                if exc.status == 429 or exc.status >= 500:
+                    # Going on would store the given name and surname unredacted: try the activity again later.
+                    raise LookupFailed(f"Teams member lookup failed (HTTP {exc.status})") from None
+                log.warning("Teams member lookup failed (HTTP %s); using the name on the message", exc.status)
+                return tuple(n for n in names if n.strip())
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                raise LookupFailed(f"Teams member lookup failed ({type(exc).__name__})") from None
         found = tuple(dict.fromkeys(n for n in names if n.strip()))
         self._names[key] = (time.monotonic(), found)
         return found
@@ -178,7 +196,7 @@ class TeamsBot:
         return False
 
     def _mark_received(self, activity: Activity) -> None:
-        event = self.received.pop(str(activity.id), None)
+        event = self.received.pop(turn_key(activity), None)
         if event is not None:
             event.set()
 
@@ -188,17 +206,28 @@ class TeamsBot:
         self, participant: Participant, flow_id: str | None, outcome: list[bool]
     ) -> Callable[[TurnContext], Awaitable[None]]:
         async def callback(context: TurnContext) -> None:
-            replies = await self.engine.invite(participant, flow_id)
-            if not replies:
-                outcome.append(False)
-                return
-            if not await self.send_replies(context, replies):
-                await self.engine.cancel_invitation(participant)
-                outcome.append(False)
-                return
-            outcome.append(True)
+            # Nothing may escape: the SDK would post its "sorry" to someone who never wrote to the bot.
+            try:
+                replies = await self.engine.invite(participant, flow_id)
+                if not replies:
+                    outcome.append(False)
+                    return
+                if await self.send_replies(context, replies):
+                    outcome.append(True)
+                    return
+            except Exception as exc:
+                log.error("Teams invitation failed: %s", type(exc).__name__)
+            outcome.append(False)
+            with contextlib.suppress(Exception):
+                await self.engine.cancel_invitation(participant)  # not delivered, so not invited
 
         return callback
+
+
+def turn_key(activity: Activity) -> str:
+    """Activity ids are only unique within a conversation (Teams uses timestamps)."""
+    conversation = activity.conversation.id if activity.conversation else ""
+    return f"{conversation}|{activity.id}"
 
 
 def _tenant(activity: Activity) -> str:

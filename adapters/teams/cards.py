@@ -20,7 +20,8 @@ def choice_card(reply: Reply) -> dict[str, Any]:
             {
                 "type": "Action.Submit",
                 "title": choice,
-                "data": {"verb": CARD_VERB, "kind": reply.kind.value, "choice": choice.lower()},
+                # The question travels with the choice, so the answered card can still show it.
+                "data": {"verb": CARD_VERB, "kind": reply.kind.value, "choice": choice.lower(), "text": reply.text},
             }
             for choice in reply.choices
         ],
@@ -28,14 +29,13 @@ def choice_card(reply: Reply) -> dict[str, Any]:
 
 
 def answered_card(text: str, choice: str) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": text, "wrap": True}] if text else []
+    body.append({"type": "TextBlock", "text": f"You chose: **{choice}**", "wrap": True, "isSubtle": True})
     return {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "version": "1.4",
-        "body": [
-            {"type": "TextBlock", "text": text, "wrap": True},
-            {"type": "TextBlock", "text": f"You chose: **{choice}**", "wrap": True, "isSubtle": True},
-        ],
+        "body": body,
     }
 
 

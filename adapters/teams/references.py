@@ -47,3 +47,6 @@ class References:
     async def first_greeting(self, conversation_id: str) -> bool:
         """True once per conversation: the bot introduces itself only the first time."""
         return bool(await self.client.set(self._key("greeted", conversation_id), "1", nx=True, ex=REFERENCE_SECONDS))
+
+    async def forget_greeting(self, conversation_id: str) -> None:
+        await self.client.delete(self._key("greeted", conversation_id))
