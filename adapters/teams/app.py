@@ -31,7 +31,7 @@ from pydantic import ValidationError
 
 from adapters.inbox import EventInbox
 from adapters.teams.auth import authenticate, host_allowed, service_url_allowed, use_jwks_url
-from adapters.teams.bot import BOT_FRAMEWORK_AUDIENCE, TeamsBot, conversation_parameters, turn_key
+from adapters.teams.bot import TeamsBot, conversation_parameters, turn_key
 from adapters.teams.config import TeamsSettings
 from adapters.teams.pace import PER_TENANT_PER_SECOND, Pacer
 from adapters.teams.references import References
@@ -62,6 +62,8 @@ class TeamsApp:
             client_secret=settings.app_password.get_secret_value() if settings.app_password else None,
             cert_pfx_file=str(settings.certificate_file) if settings.certificate_file else None,
             issuers=settings.issuer_list,
+            authority=settings.authority,
+            scopes=settings.scope_list,
             validate_issuer=True,
             anonymous_allowed=settings.auth_disabled,
         )
@@ -242,7 +244,8 @@ class TeamsApp:
                 await callback(context)
 
             parameters = conversation_parameters(app_id, tenant_id, user_id)
-            await self.adapter.create_conversation(app_id, "msteams", url, BOT_FRAMEWORK_AUDIENCE, parameters, created)
+            audience = self.settings.audience
+            await self.adapter.create_conversation(app_id, "msteams", url, audience, parameters, created)
         except Exception as exc:
             log.error("Teams invitation failed: %s", type(exc).__name__)
             await self.bot.engine.cancel_invitation(participant)

@@ -22,7 +22,6 @@ from bot.errors import CandorError, StoreUnavailable
 from bot.types import Inbound, Participant, Platform, Reply, ReplyKind
 
 log = logging.getLogger(__name__)
-BOT_FRAMEWORK_AUDIENCE = "https://api.botframework.com"
 GREETING = (
     "Hello, I'm Candor. I run short research interviews here in a private chat, for the research team. "
     "Your answers are anonymized before anyone reads them. Send me any message when you'd like to hear about "

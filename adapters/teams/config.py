@@ -25,6 +25,10 @@ class TeamsSettings(BaseSettings):
     jwks_url: str | None = None
     issuers: str | None = None
     service_url: str = Field(default=PUBLIC_SERVICE_URL, pattern=r"^https?://")
+    # Outbound token: the MSAL authority, the scope asked for, and the audience for new chats.
+    authority: str | None = None
+    scopes: str | None = None
+    audience: str = "https://api.botframework.com"
     # Development only: accept unauthenticated requests (refused unless bound to loopback).
     auth_disabled: bool = False
     # Tests and local development: accept http://127.0.0.1 service URLs from the channel.
@@ -33,6 +37,10 @@ class TeamsSettings(BaseSettings):
     @property
     def enabled(self) -> bool:
         return bool(self.app_id) or self.auth_disabled
+
+    @property
+    def scope_list(self) -> list[str] | None:
+        return [i.strip() for i in self.scopes.split(",") if i.strip()] if self.scopes else None
 
     @property
     def issuer_list(self) -> list[str] | None:
