@@ -60,7 +60,16 @@ async def open_runtime(settings: Settings, *, answer_window_seconds: float | Non
         embedded = EmbeddedRedis(settings.data_dir / "redis")
         url = embedded.start()
         log.info("using the embedded Redis at %s (set REDIS_URL for a shared server)", url)
-    client = aioredis.from_url(url, socket_connect_timeout=3, socket_timeout=10, health_check_interval=30)
+    # A blocking pool: under a burst, a request waits a moment for a free connection instead of failing.
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=settings.redis_max_connections,
+        timeout=10,
+        socket_connect_timeout=3,
+        socket_timeout=10,
+        health_check_interval=30,
+    )
+    client = aioredis.Redis.from_pool(pool)  # the client owns the pool: closing it closes the connections
     store = RedisStateStore(
         client,
         prefix=settings.redis_prefix,

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
     interview_ttl_days: float = Field(default=30, ge=0.01, le=3650)
     redis_prefix: str = Field(default="candor", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    redis_max_connections: int = Field(default=100, ge=2, le=10_000)
     pseudonym_key: SecretStr | None = None
     sinks: str = Field(default="file", pattern=r"^file$")
     log_level: str = Field(default="WARNING", pattern=r"^(?i:debug|info|warning|error)$")

@@ -103,8 +103,6 @@ async def test_consent_is_a_card_that_is_replaced_after_a_click(env: TeamsEnv) -
     submit = card["actions"][0]
     assert submit["type"] == "Action.Submit" and submit["data"]["kind"] == "consent"
     card_id = env.teams.calls("reply")[-1].response["id"]
-    typing = [a for a in env.teams.sent_activities() if a.get("type") == "typing"]
-    assert typing  # a typing indicator went out while the reply was prepared
     await env.say(None, value=submit["data"], reply_to_id=card_id)
     [update] = env.teams.calls("update")
     assert update.item_id == card_id and "You chose" in str(update.body)
@@ -502,3 +500,22 @@ async def test_a_failed_invitation_can_be_sent_again(env: TeamsEnv) -> None:
     assert await teams_app.invite(TENANT, "aad-later") is False
     assert await teams_app.invite(TENANT, "aad-later") is True
     assert not any("Sorry" in t for t in env.texts())
+
+
+async def test_a_slow_reply_is_preceded_by_a_typing_indicator(env: TeamsEnv) -> None:
+    from bot.interviewers import Decision, Move
+
+    class Slow:
+        needs_history = False
+
+        async def next_move(self, situation: object) -> Move:
+            await asyncio.sleep(1.0)
+            return Move(Decision.NEXT_QUESTION)
+
+    await env.say("hi")
+    await env.say("yes")
+    assert not [a for a in env.teams.sent_activities() if a.get("type") == "typing"]  # fast replies need none
+    env.service.runtime.engine.interviewer = Slow()  # type: ignore[assignment]
+    await env.say("We mostly use it for planning sprints.")
+    kinds = [a.get("type") for a in env.teams.sent_activities()]
+    assert kinds[-2:] == ["typing", "message"]

@@ -33,7 +33,7 @@ from adapters.inbox import EventInbox
 from adapters.teams.auth import authenticate, host_allowed, service_url_allowed, use_jwks_url
 from adapters.teams.bot import TeamsBot, conversation_parameters, turn_key
 from adapters.teams.config import TeamsSettings
-from adapters.teams.pace import PER_TENANT_PER_SECOND, Pacer
+from adapters.teams.pace import PER_CONVERSATION_PER_SECOND, PER_TENANT_PER_SECOND, Pacer
 from adapters.teams.references import References
 from bot.engine import InterviewEngine
 from bot.engine.locks import KeyedLocks
@@ -83,6 +83,8 @@ class TeamsApp:
         self._processing: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._tenant_pace = Pacer(PER_TENANT_PER_SECOND)
+        # An invitation is a new message in its conversation: keep each one under Teams' per-chat limit too.
+        self._conversation_pace = Pacer(PER_CONVERSATION_PER_SECOND)
         self._failed_turns: dict[str, Exception] = {}
 
     # -- HTTP ------------------------------------------------------------------------------
@@ -222,6 +224,7 @@ class TeamsApp:
         """
         participant = Participant(Platform.TEAMS, tenant_id, user_id)
         await self._tenant_pace.wait(tenant_id)  # bulk invitations stay under Teams' per-tenant limit
+        await self._conversation_pace.wait(f"{tenant_id}:{user_id}")
         outcome: list[bool] = []
         callback = self.bot.invitation_callback(participant, flow_id, outcome)
         app_id = self.settings.app_id or ""

@@ -7,14 +7,13 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import aiohttp
 from microsoft_agents.activity import Activity, ActivityTypes, ChannelAccount, ConversationParameters
 from microsoft_agents.hosting.core import CardFactory, ConnectorClientBase, MessageFactory, TurnContext
 
 from adapters.teams import cards
-from adapters.teams.pace import PER_CONVERSATION_PER_SECOND, Pacer
 from adapters.teams.references import References
 from adapters.teams.text import plain_text
 from bot.engine import InterviewEngine
@@ -22,6 +21,7 @@ from bot.errors import CandorError, StoreUnavailable
 from bot.types import Inbound, Participant, Platform, Reply, ReplyKind
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 GREETING = (
     "Hello, I'm Candor. I run short research interviews here in a private chat, for the research team. "
     "Your answers are anonymized before anyone reads them. Send me any message when you'd like to hear about "
@@ -39,14 +39,15 @@ class LookupFailed(CandorError):
 class TeamsBot:
     """Implements the SDK's agent interface (``on_turn``); everything else is Candor's."""
 
-    def __init__(self, engine: InterviewEngine, references: References, app_id: str) -> None:
+    def __init__(self, engine: InterviewEngine, references: References, app_id: str, typing_after: float = 0.5) -> None:
         self.engine = engine
+        # A reply that takes longer than this gets a typing indicator first.
+        self.typing_after = typing_after
         self.references = references
         self.app_id = app_id
         self._names: dict[tuple[str, str], tuple[float, tuple[str, ...]]] = {}
         # Set once the engine has received the activity, so the next one of the conversation may start.
         self.received: dict[str, asyncio.Event] = {}
-        self._pace = Pacer(PER_CONVERSATION_PER_SECOND)
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
@@ -83,12 +84,12 @@ class TeamsBot:
                     await self._send_activity(context, MessageFactory.text(TEXT_ONLY))
                 return
             inbound = Inbound(participant, text, message_id=str(activity.id))
-        await self._send_activity(context, Activity(type=ActivityTypes.typing))
-        reception = await self.engine.receive(inbound)
+        typing = Typing(lambda: self._send_activity(context, Activity(type=ActivityTypes.typing)), self.typing_after)
+        reception = await typing.around(self.engine.receive(inbound))
         self._mark_received(activity)
         if await reception.due():
             try:
-                replies = await reception.replies()
+                replies = await typing.around(reception.replies())
             except StoreUnavailable:
                 raise  # the activity stays in the inbox and is tried again
             except CandorError as exc:
@@ -181,8 +182,6 @@ class TeamsBot:
 
     async def _send_activity(self, context: TurnContext, activity: Activity) -> bool:
         """Connector throttling (429) is retried after Retry-After; other errors are logged."""
-        conversation = context.activity.conversation
-        await self._pace.wait(conversation.id if conversation else "")
         for attempt in range(RETRIES_ON_429 + 1):
             try:
                 await context.send_activity(activity)
@@ -265,3 +264,25 @@ def conversation_parameters(app_id: str, tenant_id: str, user_id: str) -> Conver
             "channelData": {"tenant": {"id": tenant_id}},
         }
     )
+
+
+class Typing:
+    """Sends Teams' typing indicator if the work it is wrapped around takes longer than ``delay``."""
+
+    def __init__(self, send: Callable[[], Awaitable[bool]], delay: float) -> None:
+        self._send = send
+        self._delay = delay
+        self._sending: asyncio.Task[bool] | None = None
+
+    async def around(self, work: Awaitable[T]) -> T:
+        timer = asyncio.get_running_loop().call_later(self._delay, self._start)
+        try:
+            return await work
+        finally:
+            timer.cancel()
+            if self._sending is not None:
+                await self._sending  # keep the indicator ahead of the reply
+
+    def _start(self) -> None:
+        if self._sending is None:
+            self._sending = asyncio.ensure_future(self._send())
