@@ -102,6 +102,7 @@ async def test_consent_is_a_card_that_is_replaced_after_a_click(env: TeamsEnv) -
     [card] = env.cards()
     submit = card["actions"][0]
     assert submit["type"] == "Action.Submit" and submit["data"]["kind"] == "consent"
+    assert [a["title"] for a in card["actions"]] == ["Start", "Not now"]
     card_id = env.teams.calls("reply")[-1].response["id"]
     await env.say(None, value=submit["data"], reply_to_id=card_id)
     [update] = env.teams.calls("update")

@@ -105,7 +105,7 @@ class TeamsBot:
         card_id = context.activity.reply_to_id
         if card_id:
             # Replace the card so its buttons can't be pressed twice.
-            done = cards.answered_card(str(value.get("text") or ""), choice.capitalize())
+            done = cards.answered_card(str(value.get("text") or ""), cards.label(ReplyKind(kind), choice))
             updated = MessageFactory.attachment(CardFactory.adaptive_card(done))
             updated.id = card_id
             try:

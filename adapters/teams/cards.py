@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.types import Reply
+from bot.types import Reply, ReplyKind
 
 CARD_VERB = "candor"
 
 
+# Teams shows consent as Start / Not now; the engine reads them as its yes / no.
+_LABELS = {ReplyKind.CONSENT: {"yes": "Start", "no": "Not now"}}
+
+
+def label(kind: ReplyKind, choice: str) -> str:
+    return _LABELS.get(kind, {}).get(choice.lower(), choice.capitalize())
+
+
 def choice_card(reply: Reply) -> dict[str, Any]:
     """``Action.Submit`` buttons carry the kind of question, so an old card can't answer a new one."""
+    labels = _LABELS.get(reply.kind, {})
     return {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -19,7 +28,7 @@ def choice_card(reply: Reply) -> dict[str, Any]:
         "actions": [
             {
                 "type": "Action.Submit",
-                "title": choice,
+                "title": labels.get(choice.lower(), choice),
                 # The question travels with the choice, so the answered card can still show it.
                 "data": {"verb": CARD_VERB, "kind": reply.kind.value, "choice": choice.lower(), "text": reply.text},
             }
