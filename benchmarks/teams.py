@@ -17,9 +17,8 @@ response; end to end is the time to the last expected reply (for the bare app, w
 responds, that comes before the response). A reply not there within 10 s is lost. Scenario 1 is a closed loop
 (maximum throughput); scenario 2 paces sends to ``--rate`` activities/s in total. Both apps run in alternation
 (bare, candor, bare, ...) for ``--rounds``, each run in a fresh subprocess after a warm-up that is not
-measured; the table shows medians over rounds and the candor/bare ratio of each round. Candor keeps under
-Teams' send limit of about 7 messages a second per conversation, and a message costs it two sends (typing, reply),
-so in the closed loop each user gets at most about 3.5 activities/s from it: the report prints that ceiling.
+measured; the table shows medians over rounds and the candor/bare ratio of each round. Candor sends a
+typing indicator only when a reply takes longer than half a second, so fast scripted replies cost one send.
 """
 
 from __future__ import annotations
@@ -43,7 +42,6 @@ from typing import IO, Any
 import aiohttp
 from aiohttp import web
 
-from adapters.teams.pace import PER_CONVERSATION_PER_SECOND
 from benchmarks.slack import (
     ANSWERS_PER_INTERVIEW,
     LOST_AFTER,
@@ -67,7 +65,6 @@ from tests.teams_standin import TokenIssuer, message_activity
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN_MAX_AGE = 120.0  # seconds; tokens live 300 s, so a long scenario mints fresh ones before they expire
-CANDOR_SENDS_PER_ACTIVITY = 2  # a typing activity, then the reply
 
 # Target from the issue.
 MIN_THROUGHPUT_RATIO = 0.5
@@ -564,11 +561,6 @@ def targets(table: dict[str, Any], args: argparse.Namespace) -> list[dict[str, A
     ]
 
 
-def pace_ceiling(users: int) -> float:
-    """The most activities/s Candor's per-conversation send pace allows ``users`` closed-loop users in total."""
-    return users * PER_CONVERSATION_PER_SECOND / CANDOR_SENDS_PER_ACTIVITY
-
-
 def _target(name: str, passed: bool, value: str) -> dict[str, Any]:
     return {"target": name, "passed": passed, "value": value}
 
@@ -591,12 +583,6 @@ def print_report(report: dict[str, Any], scenarios: list[Scenario]) -> None:
             print(f"  {label:<26}{bare:>10g}{candor:>10g}{ratio:>13}")
         print(f"  throughput ratio per round:    {_listed(entry['throughput_ratio_per_round'])}")
         print(f"  HTTP p99 ratio per round:      {_listed(entry['http_p99_ratio_per_round'])}")
-        if scenario.rate is None:
-            print(
-                f"  note: Candor sends at most {PER_CONVERSATION_PER_SECOND}/s per conversation, "
-                f"{CANDOR_SENDS_PER_ACTIVITY} per activity: this loop caps it at ~{pace_ceiling(scenario.users):g} "
-                "activities/s"
-            )
         print()
     print("targets:")
     for target in report["targets"]:
@@ -647,8 +633,6 @@ def main() -> None:
     report["settings"].update(
         lost_after_seconds=LOST_AFTER,
         answers_per_interview=ANSWERS_PER_INTERVIEW,
-        candor_sends_per_conversation_per_second=PER_CONVERSATION_PER_SECOND,
-        candor_closed_loop_pace_ceiling=pace_ceiling(args.users),
     )
     report["summary"] = summary(results, scenarios)
     report["targets"] = targets(report["summary"], args)
