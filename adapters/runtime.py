@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.delivery import FileSink
 from bot.engine import EngineOptions, InterviewEngine
 from bot.flows import FlowRegistry, packaged_flows_dir
-from bot.interviewers import ScriptedInterviewer
+from bot.interviewers import Interviewer, ScriptedInterviewer
 from bot.privacy import load_or_create_key
 from bot.state import RedisStateStore
 from bot.state.embedded import EmbeddedRedis
@@ -35,6 +35,23 @@ def flow_dirs(settings: Settings) -> list[Path]:
     return [packaged_flows_dir(), *([settings.flows_dir] if settings.flows_dir else [])]
 
 
+def build_interviewer(settings: Settings) -> Interviewer:
+    """Claude when an API key is configured, else the offline script."""
+    if settings.anthropic_api_key is None:
+        return ScriptedInterviewer()
+    import anthropic
+
+    from bot.interviewers.claude import ClaudeInterviewer, Prices
+
+    client = anthropic.AsyncAnthropic(
+        api_key=settings.anthropic_api_key.get_secret_value(),
+        max_retries=settings.model_max_retries,
+        timeout=settings.model_timeout_seconds,
+    )
+    prices = Prices(settings.price_input, settings.price_cache_write, settings.price_cache_read, settings.price_output)
+    return ClaudeInterviewer(client, settings.model, prices, fallback=ScriptedInterviewer())
+
+
 @dataclass
 class Runtime:
     engine: InterviewEngine
@@ -45,6 +62,9 @@ class Runtime:
     secret: bytes
 
     async def close(self) -> None:
+        close_interviewer = getattr(self.engine.interviewer, "close", None)
+        if close_interviewer is not None:
+            await close_interviewer()
         await self.client.aclose()
         if self.embedded is not None:
             self.embedded.stop()
@@ -90,7 +110,7 @@ async def open_runtime(settings: Settings, *, answer_window_seconds: float | Non
     engine = InterviewEngine(
         flows=flows,
         store=store,
-        interviewer=ScriptedInterviewer(),
+        interviewer=build_interviewer(settings),
         sinks=[FileSink(settings.data_dir)],
         secret=secret,
         options=EngineOptions(

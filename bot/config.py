@@ -10,6 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
 
+# The newest Sonnet-class model the pinned anthropic SDK lists (tests/test_claude.py checks it).
+DEFAULT_MODEL = "claude-sonnet-5-5"
+
 
 class Settings(BaseSettings):
     """Every knob an operator can turn. The README's configuration table mirrors this class."""
@@ -28,6 +31,15 @@ class Settings(BaseSettings):
     redis_max_connections: int = Field(default=100, ge=2, le=10_000)
     pseudonym_key: SecretStr | None = None
     sinks: str = Field(default="file", pattern=r"^file$")
+    # The Claude interviewer (used when ANTHROPIC_API_KEY is set; ANTHROPIC_BASE_URL is read by the SDK).
+    model: str = Field(default=DEFAULT_MODEL, min_length=3)
+    model_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
+    model_max_retries: int = Field(default=2, ge=0, le=10)
+    # US dollars per million tokens, for the cost recorded with each transcript.
+    price_input: float = Field(default=3.0, ge=0)
+    price_cache_write: float = Field(default=3.75, ge=0)
+    price_cache_read: float = Field(default=0.30, ge=0)
+    price_output: float = Field(default=15.0, ge=0)
     log_level: str = Field(default="WARNING", pattern=r"^(?i:debug|info|warning|error)$")
 
     @property

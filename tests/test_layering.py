@@ -6,7 +6,7 @@ import ast
 
 from tests.conftest import ROOT
 
-FORBIDDEN = ("adapters", "slack_bolt", "slack_sdk", "microsoft_agents", "botbuilder", "aiohttp", "anthropic")
+FORBIDDEN = ("adapters", "slack_bolt", "slack_sdk", "microsoft_agents", "botbuilder", "aiohttp")
 
 
 def imported_modules(source: str) -> set[str]:

@@ -28,6 +28,8 @@ class Transcript:
     ended_at: float
     ended_by: str
     turns: tuple[Turn, ...]
+    # Model tokens (input, cache read, cache write, output), estimated cost, and script fallbacks.
+    usage: tuple[int, int, int, int, float, int] = (0, 0, 0, 0, 0.0, 0)
 
     @property
     def duration_seconds(self) -> int:
@@ -42,11 +44,24 @@ class Transcript:
             "ended_at": _iso(self.ended_at),
             "duration_seconds": self.duration_seconds,
             "ended_by": self.ended_by,
+            **({"model_usage": _usage_dict(self.usage)} if any(self.usage) else {}),
             "turns": [
                 {"role": t.role.value, "text": t.text, "question_id": t.question_id, "at": _iso(t.at)}
                 for t in self.turns
             ],
         }
+
+
+def _usage_dict(usage: tuple[int, int, int, int, float, int]) -> dict[str, Any]:
+    a, b, c, d, cost, fallbacks = usage
+    return {
+        "input_tokens": a,
+        "cache_read_input_tokens": b,
+        "cache_creation_input_tokens": c,
+        "output_tokens": d,
+        "estimated_cost": round(cost, 6),
+        "scripted_fallbacks": fallbacks,
+    }
 
 
 def dataset_text(turns: tuple[Turn, ...] | list[Turn]) -> str:

@@ -31,6 +31,7 @@ class Delivery:
             ended_at=interview.last_at,
             ended_by=interview.ended_by,
             turns=tuple(await self.store.turns(ck)),
+            usage=interview.usage,
         )
         try:
             for sink in self.sinks:

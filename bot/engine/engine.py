@@ -189,7 +189,7 @@ class InterviewEngine:
             replies: list[Reply] = []
             if self.options.answer_window_seconds > 0 and not is_answer:
                 replies = await self._flush(ck)  # fold in an answer still waiting in its window first
-            applied = await self._apply(ck, text, cleaned.problem, message.message_id, message.choice)
+            applied = await self._apply(ck, text, cleaned.problem, message.message_id, message.choice, cleaned.text)
             return Reception.ready(replies + applied)
 
     async def edit(self, participant: Participant, message_id: str, new_text: str) -> None:
@@ -302,7 +302,10 @@ class InterviewEngine:
                 return []
             ids = tuple(p.message_id for p in pending)
             parts = tuple(p.text for p in pending)
-            outcome = await self._conversation(interview).on_message(interview, "\n".join(parts), None, self._clock())
+            conversation = self._conversation(interview)
+            if self.interviewer.needs_history:
+                conversation.history = tuple(await self.store.turns(ck))
+            outcome = await conversation.on_message(interview, "\n".join(parts), None, self._clock())
             for turn in outcome.append:
                 if turn.role is Role.USER:
                     turn.message_ids, turn.parts = ids, parts if len(parts) > 1 else ()
@@ -314,7 +317,13 @@ class InterviewEngine:
     # -- applying one message ----------------------------------------------------------------
 
     async def _apply(
-        self, ck: str, text: str, problem: Problem | None, message_id: str, choice: ReplyKind | None = None
+        self,
+        ck: str,
+        text: str,
+        problem: Problem | None,
+        message_id: str,
+        choice: ReplyKind | None = None,
+        raw_text: str = "",
     ) -> list[Reply]:
         for attempt in range(MAX_ATTEMPTS):
             await _back_off(attempt)
@@ -324,7 +333,7 @@ class InterviewEngine:
             if choice is not None and (interview is None or _CHOICE_STATUS[choice] is not interview.status):
                 return [Reply(texts.CHOICE_STALE)]
             try:
-                interview, outcome = await self._outcome(interview, text, problem)
+                interview, outcome = await self._outcome(interview, text, problem, ck, raw_text)
             except FlowNotFound:
                 interview, outcome = self._without_flow(interview, text, problem)
             if interview is None:
@@ -343,12 +352,17 @@ class InterviewEngine:
         raise ContentionError("could not apply the message: the interview kept changing underneath")
 
     async def _outcome(
-        self, interview: Interview | None, text: str, problem: Problem | None
+        self, interview: Interview | None, text: str, problem: Problem | None, ck: str = "", raw_text: str = ""
     ) -> tuple[Interview | None, Outcome]:
         if interview is not None and self._expired(interview):
             return interview, Outcome(end=End.EXPIRE).say(texts.EXPIRED)
         if interview is not None:
-            return interview, await self._conversation(interview).on_message(interview, text, problem, self._clock())
+            conversation = self._conversation(interview)
+            if interview.status in (Status.IN_PROGRESS, Status.PAUSED) and problem is None:
+                conversation.raw_text = raw_text
+                if self.interviewer.needs_history:
+                    conversation.history = tuple(await self.store.turns(ck))
+            return interview, await conversation.on_message(interview, text, problem, self._clock())
         command = parse_command(text) if problem is None else None
         if command in (Command.STOP, Command.WITHDRAW):
             return None, Outcome().say(texts.NOTHING_TO_WITHDRAW)

@@ -61,10 +61,15 @@ def _join(*parts: str) -> str:
 class Conversation:
     """Applies one message to one interview, following one flow."""
 
-    def __init__(self, flow: Flow, interviewer: Interviewer, max_chars: int) -> None:
+    def __init__(
+        self, flow: Flow, interviewer: Interviewer, max_chars: int, history: tuple[Turn, ...] = (), raw_text: str = ""
+    ) -> None:
         self.flow = flow
         self.interviewer = interviewer
         self.max_chars = max_chars
+        # What the interviewer may also see: the stored turns, and the unredacted answer if the flow allows.
+        self.history = history
+        self.raw_text = raw_text
 
     # -- starting -------------------------------------------------------------------------
 
@@ -194,6 +199,12 @@ class Conversation:
             return self._closing(iv, outcome, texts.WRAP_UP_TIME, now)
         question = self.flow.questions[iv.question_index]
         move = await self._ask_interviewer(iv, text, question)
+        _add_usage(iv, move)
+        if move.decision is Decision.SUPPORT:
+            # Care first: no pressure to go on, the study's resources, and the way out.
+            said = _join(move.text, self.flow.support or texts.SUPPORT_DEFAULT, texts.SUPPORT_OPTIONS)
+            outcome.append.append(Turn(Role.AI, said, question.id, now))
+            return outcome.say(said)
         if move.decision is Decision.FOLLOW_UP and move.text and iv.follow_ups < question.follow_ups:
             iv.follow_ups += 1
             iv.follow_up_prompt = move.text
@@ -213,6 +224,8 @@ class Conversation:
             follow_ups_asked=iv.follow_ups,
             follow_ups_allowed=question.follow_ups,
             answers_so_far=iv.answers,
+            history=self.history,
+            raw_answer=self.raw_text if self.flow.model_sees_unredacted else "",
         )
         try:
             return await self.interviewer.next_move(situation)
@@ -261,3 +274,19 @@ class Conversation:
     def _count_time(self, iv: Interview, now: float) -> None:
         iv.active_seconds += max(0.0, min(now - iv.last_at, MAX_COUNTED_GAP_SECONDS))
         iv.last_at = now
+
+
+def _add_usage(iv: Interview, move: Move) -> None:
+    if move.usage is None and not move.fallback:
+        return
+    u = move.usage
+    a, b, c, d, cost, fallbacks = iv.usage
+    if u is not None:
+        a, b, c, d, cost = (
+            a + u.input_tokens,
+            b + u.cache_read_tokens,
+            c + u.cache_write_tokens,
+            d + u.output_tokens,
+            (cost + u.cost),
+        )
+    iv.usage = (a, b, c, d, round(cost, 6), fallbacks + (1 if move.fallback else 0))

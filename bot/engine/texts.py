@@ -72,3 +72,10 @@ WITHDRAWN_EVERYTHING = (
     "already been saved. Nothing from them will be used."
 )
 CHOICE_STALE = "That question has already been answered, so I've left it as it was."
+SUPPORT_DEFAULT = (
+    "If things feel heavy right now, please consider talking to someone you trust, or to a local support line."
+)
+SUPPORT_OPTIONS = (
+    "There's no need to continue. You can type pause to take a break, or stop to end here. Nothing you say "
+    "is passed to your manager or anyone else."
+)

@@ -38,6 +38,12 @@ class Flow(BaseModel):
     closing_question: str = Field(min_length=3, max_length=600)
     thank_you: str = _TEXT
     questions: tuple[Question, ...] = Field(min_length=1, max_length=100)
+    # Where to find help, told to a participant who seems distressed (optional).
+    support: str | None = Field(default=None, max_length=1000)
+    # Let the model see answers before redaction (off: the participant's identity stays here).
+    model_sees_unredacted: bool = False
+    # Whether the interviewer's own messages may contain links.
+    links_allowed: bool = False
 
     @field_validator("time_budget_minutes")
     @classmethod

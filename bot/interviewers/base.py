@@ -15,6 +15,8 @@ class Decision(StrEnum):
     FOLLOW_UP = "follow_up"
     NEXT_QUESTION = "next_question"
     WRAP_UP = "wrap_up"
+    # The participant seems distressed or mentions harm: respond with care, stay on this question.
+    SUPPORT = "support"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,19 @@ class Situation:
     follow_ups_allowed: int
     answers_so_far: int
     history: Sequence[Turn] = ()
+    # The answer before redaction, only when the flow lets the model see it (else empty).
+    raw_answer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What one model call cost, in tokens and in the configured currency."""
+
+    input_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    output_tokens: int = 0
+    cost: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +51,9 @@ class Move:
     decision: Decision
     # The follow-up question for FOLLOW_UP; otherwise an optional short acknowledgement.
     text: str = ""
+    usage: Usage | None = None
+    # True when the model could not be used for this turn and the script stood in.
+    fallback: bool = False
 
 
 class Interviewer(Protocol):

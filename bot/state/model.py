@@ -90,6 +90,8 @@ class Interview:
     follow_up_prompt: str = ""
     transcript_id: str = ""
     ended_by: str = ""
+    # Model usage over the interview: tokens in, cache read, cache write, out, cost, fallbacks.
+    usage: tuple[int, int, int, int, float, int] = (0, 0, 0, 0, 0.0, 0)
     # Optimistic-concurrency version and recently applied message ids (for de-duplication);
     # both are stored in front of the JSON so the commit script can check them without parsing it.
     version: int = 0
@@ -112,6 +114,8 @@ class Interview:
             data["tc"] = round(self.consented_at, 3)
         if self.follow_up_prompt:
             data["lp"] = self.follow_up_prompt
+        if any(self.usage):
+            data["u"] = list(self.usage)
         if self.transcript_id:
             data["tid"] = self.transcript_id
         if self.ended_by:
@@ -139,8 +143,16 @@ class Interview:
             turn_count=int(data["n"]),
             answers=int(data["na"]),
             follow_up_prompt=data.get("lp", ""),
+            usage=_usage(data.get("u")),
             transcript_id=data.get("tid", ""),
             ended_by=data.get("eb", ""),
             version=version,
             seen=seen.split() if seen else [],
         )
+
+
+def _usage(raw: list[float] | None) -> tuple[int, int, int, int, float, int]:
+    if not raw:
+        return (0, 0, 0, 0, 0.0, 0)
+    a, b, c, d, cost, fallbacks = raw
+    return (int(a), int(b), int(c), int(d), float(cost), int(fallbacks))
