@@ -189,7 +189,9 @@ class InterviewEngine:
             replies: list[Reply] = []
             if self.options.answer_window_seconds > 0 and not is_answer:
                 replies = await self._flush(ck)  # fold in an answer still waiting in its window first
-            applied = await self._apply(ck, text, cleaned.problem, message.message_id, message.choice, cleaned.text)
+            applied = await self._apply(
+                ck, text, cleaned.problem, message.message_id, message.choice, cleaned.text, message.participant.names
+            )
             return Reception.ready(replies + applied)
 
     async def edit(self, participant: Participant, message_id: str, new_text: str) -> None:
@@ -324,6 +326,7 @@ class InterviewEngine:
         message_id: str,
         choice: ReplyKind | None = None,
         raw_text: str = "",
+        names: tuple[str, ...] = (),
     ) -> list[Reply]:
         for attempt in range(MAX_ATTEMPTS):
             await _back_off(attempt)
@@ -333,7 +336,7 @@ class InterviewEngine:
             if choice is not None and (interview is None or _CHOICE_STATUS[choice] is not interview.status):
                 return [Reply(texts.CHOICE_STALE)]
             try:
-                interview, outcome = await self._outcome(interview, text, problem, ck, raw_text)
+                interview, outcome = await self._outcome(interview, text, problem, ck, raw_text, names)
             except FlowNotFound:
                 interview, outcome = self._without_flow(interview, text, problem)
             if interview is None:
@@ -352,7 +355,13 @@ class InterviewEngine:
         raise ContentionError("could not apply the message: the interview kept changing underneath")
 
     async def _outcome(
-        self, interview: Interview | None, text: str, problem: Problem | None, ck: str = "", raw_text: str = ""
+        self,
+        interview: Interview | None,
+        text: str,
+        problem: Problem | None,
+        ck: str = "",
+        raw_text: str = "",
+        names: tuple[str, ...] = (),
     ) -> tuple[Interview | None, Outcome]:
         if interview is not None and self._expired(interview):
             return interview, Outcome(end=End.EXPIRE).say(texts.EXPIRED)
@@ -360,6 +369,7 @@ class InterviewEngine:
             conversation = self._conversation(interview)
             if interview.status in (Status.IN_PROGRESS, Status.PAUSED) and problem is None:
                 conversation.raw_text = raw_text
+                conversation.scrub = lambda said: self._redactor.redact(said, names)
                 if self.interviewer.needs_history:
                     conversation.history = tuple(await self.store.turns(ck))
             return interview, await conversation.on_message(interview, text, problem, self._clock())

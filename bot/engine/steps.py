@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -70,6 +71,8 @@ class Conversation:
         # What the interviewer may also see: the stored turns, and the unredacted answer if the flow allows.
         self.history = history
         self.raw_text = raw_text
+        # A model shown unredacted text may echo it back: its words are scrubbed the same way.
+        self.scrub: Callable[[str], str] = _unchanged
 
     # -- starting -------------------------------------------------------------------------
 
@@ -217,6 +220,10 @@ class Conversation:
         return self._next_question(iv, outcome, lead, now)
 
     async def _ask_interviewer(self, iv: Interview, text: str, question: Question) -> Move:
+        move = await self._ask(iv, text, question)
+        return Move(move.decision, self.scrub(move.text), move.usage, move.fallback) if move.text else move
+
+    async def _ask(self, iv: Interview, text: str, question: Question) -> Move:
         situation = Situation(
             flow=self.flow,
             question=question,
@@ -274,6 +281,10 @@ class Conversation:
     def _count_time(self, iv: Interview, now: float) -> None:
         iv.active_seconds += max(0.0, min(now - iv.last_at, MAX_COUNTED_GAP_SECONDS))
         iv.last_at = now
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def _add_usage(iv: Interview, move: Move) -> None:
