@@ -117,6 +117,7 @@ async def open_runtime(settings: Settings, *, answer_window_seconds: float | Non
             default_flow=settings.default_flow,
             answer_window_seconds=window,
             max_message_chars=settings.max_message_chars,
+            support_resources=settings.support_resources,
         ),
     )
     await engine.deliver_outbox()

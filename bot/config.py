@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     model: str = Field(default=DEFAULT_MODEL, min_length=3)
     model_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
     model_max_retries: int = Field(default=2, ge=0, le=10)
+    # Told to a participant who seems distressed, when the study's flow names no resources of its own.
+    support_resources: str | None = Field(default=None, max_length=1000)
     # US dollars per million tokens, for the cost recorded with each transcript.
     price_input: float = Field(default=3.0, ge=0)
     price_cache_write: float = Field(default=3.75, ge=0)

@@ -43,6 +43,8 @@ class EngineOptions:
     default_flow: str = "ai-at-work"
     answer_window_seconds: float = 0.0
     max_message_chars: int = 4000
+    # Where to find help, for studies whose flow names none (the deployment's own resources).
+    support_resources: str | None = None
 
 
 # The state in which each kind of button still means something.
@@ -160,7 +162,9 @@ class InterviewEngine:
 
     def _conversation_for(self, flow_id: str | None) -> Conversation:
         flow = self.flows.get(flow_id or self.options.default_flow)
-        return Conversation(flow, self.interviewer, self.options.max_message_chars)
+        conversation = Conversation(flow, self.interviewer, self.options.max_message_chars)
+        conversation.support = self.options.support_resources
+        return conversation
 
     async def handle(self, message: Inbound) -> list[Reply]:
         """Apply one participant message and return the replies (after its answer window, if any)."""
@@ -390,7 +394,9 @@ class InterviewEngine:
         return None, Outcome().say(texts.FLOW_UNAVAILABLE)
 
     def _conversation(self, interview: Interview) -> Conversation:
-        return Conversation(self.flows.get(interview.flow_id), self.interviewer, self.options.max_message_chars)
+        conversation = Conversation(self.flows.get(interview.flow_id), self.interviewer, self.options.max_message_chars)
+        conversation.support = self.options.support_resources
+        return conversation
 
     async def _persist(
         self, ck: str, interview: Interview, outcome: Outcome, message_id: str, drop_pending: int = 0

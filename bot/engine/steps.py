@@ -73,6 +73,8 @@ class Conversation:
         self.raw_text = raw_text
         # A model shown unredacted text may echo it back: its words are scrubbed the same way.
         self.scrub: Callable[[str], str] = _unchanged
+        # The deployment's support resources, used when the flow names none.
+        self.support: str | None = None
 
     # -- starting -------------------------------------------------------------------------
 
@@ -205,7 +207,8 @@ class Conversation:
         _add_usage(iv, move)
         if move.decision is Decision.SUPPORT:
             # Care first: no pressure to go on, the study's resources, and the way out.
-            said = _join(move.text, self.flow.support or texts.SUPPORT_DEFAULT, texts.SUPPORT_OPTIONS)
+            resources = self.flow.support or self.support or texts.SUPPORT_DEFAULT
+            said = _join(move.text, resources, texts.SUPPORT_OPTIONS)
             outcome.append.append(Turn(Role.AI, said, question.id, now))
             return outcome.say(said)
         if move.decision is Decision.FOLLOW_UP and move.text and iv.follow_ups < question.follow_ups:
