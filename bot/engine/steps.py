@@ -17,6 +17,7 @@ from bot.engine.commands import Command, parse_command, parse_consent, parse_kee
 from bot.engine.hygiene import Problem
 from bot.flows import Flow, Question
 from bot.interviewers import Decision, Interviewer, Move, Situation
+from bot.interviewers.distress import looks_distressed
 from bot.state.model import CLOSING, INTRO, THANKS, Interview, Role, Status, Turn
 from bot.types import Reply, ReplyKind
 
@@ -198,7 +199,13 @@ class Conversation:
         self._count_time(iv, now)
         outcome = Outcome(append=[Turn(Role.USER, text, self._question_id(iv), now)])
         iv.answers += 1
-        if iv.question_index >= len(self.flow.questions):
+        at_end = iv.question_index >= len(self.flow.questions)
+        if (at_end or iv.active_seconds >= self.flow.time_budget_seconds) and looks_distressed(text):
+            # Even when no question is left to ask, distress gets care before anything closes.
+            return self._support(
+                outcome, "Thank you for telling me. That sounds really hard.", self._question_id(iv), now
+            )
+        if at_end:
             return self._complete(iv, outcome, now)
         if iv.active_seconds >= self.flow.time_budget_seconds:
             return self._closing(iv, outcome, texts.WRAP_UP_TIME, now)
@@ -206,11 +213,9 @@ class Conversation:
         move = await self._ask_interviewer(iv, text, question)
         _add_usage(iv, move)
         if move.decision is Decision.SUPPORT:
-            # Care first: no pressure to go on, the study's resources, and the way out.
-            resources = self.flow.support or self.support or texts.SUPPORT_DEFAULT
-            said = _join(move.text, resources, texts.SUPPORT_OPTIONS)
-            outcome.append.append(Turn(Role.AI, said, question.id, now))
-            return outcome.say(said)
+            return self._support(outcome, move.text, question.id, now)
+        if move.decision is Decision.WRAP_UP and not self._may_wrap_up(iv):
+            move = Move(Decision.NEXT_QUESTION, move.text, move.usage, move.fallback)  # the guide isn't done yet
         if move.decision is Decision.FOLLOW_UP and move.text and iv.follow_ups < question.follow_ups:
             iv.follow_ups += 1
             iv.follow_up_prompt = move.text
@@ -242,6 +247,18 @@ class Conversation:
         except Exception:  # an interviewer failure must never cost the participant their answer
             log.exception("interviewer failed; moving to the next question")
             return Move(Decision.NEXT_QUESTION)
+
+    def _support(self, outcome: Outcome, text: str, question_id: str, now: float) -> Outcome:
+        """Care first: no pressure to go on, the study's resources, and the way out."""
+        resources = self.flow.support or self.support or texts.SUPPORT_DEFAULT
+        said = _join(text, resources, texts.SUPPORT_OPTIONS)
+        outcome.append.append(Turn(Role.AI, said, question_id, now))
+        return outcome.say(said)
+
+    def _may_wrap_up(self, iv: Interview) -> bool:
+        """An interviewer may close early only at the last question or when time is nearly up."""
+        last = iv.question_index >= len(self.flow.questions) - 1
+        return last or iv.active_seconds >= 0.8 * self.flow.time_budget_seconds
 
     def _next_question(self, iv: Interview, outcome: Outcome, lead: str, now: float) -> Outcome:
         iv.question_index += 1

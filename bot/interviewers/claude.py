@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,27 +47,35 @@ class ClaudeInterviewer:
         self.fallback = fallback
         self.max_tokens = max_tokens
         self.fallbacks = 0
+        # Seconds a whole turn may take, retries included, before the script takes over.
+        self.turn_deadline = 45.0
 
     async def next_move(self, situation: Situation) -> Move:
         request = self._request(situation)
-        spent = Usage()
-        for attempt in range(2):
-            try:
-                response = await self.client.messages.create(**request)
-            except anthropic.APIError as exc:  # timeouts, connection errors, 4xx/5xx after the SDK's retries
-                log.warning("Claude unavailable for this turn (%s); the script stands in", type(exc).__name__)
-                break
-            spent = _plus(spent, self._usage(response.usage))
-            decision, message, problem = _read(response)
-            if problem is None and decision is not None:
-                problem = problem_with(decision, message, situation.flow)
-            if problem is None and decision is not None:
-                return Move(decision, message.strip(), usage=spent)
-            log.warning("Claude's reply was rejected (%s)%s", problem, "; asking again" if attempt == 0 else "")
-            request = _asking_again(request, problem or "call the next_move tool")
+        spent: list[Usage] = []
+        wanted_support = False
+        try:
+            # A whole turn has a deadline too: retries may follow long retry-after values.
+            async with asyncio.timeout(self.turn_deadline):
+                for attempt in range(2):
+                    response = await self.client.messages.create(**request)
+                    spent.append(self._usage(getattr(response, "usage", None)))
+                    decision, message, problem = _read(response)
+                    wanted_support = wanted_support or decision is Decision.SUPPORT
+                    if problem is None and decision is not None:
+                        problem = problem_with(decision, message, situation.flow)
+                    if problem is None and decision is not None:
+                        return Move(decision, message.strip(), usage=_total(spent))
+                    log.warning("Claude's reply was rejected (%s)%s", problem, "; asking again" if attempt == 0 else "")
+                    request = _asking_again(request, problem or "call the next_move tool")
+        except Exception as exc:  # API errors after the SDK's retries, timeouts, odd responses
+            log.warning("Claude unavailable for this turn (%s); the script stands in", type(exc).__name__)
         self.fallbacks += 1
+        if wanted_support:
+            # Claude saw distress but its words failed the checks: care comes first, not the script.
+            return Move(Decision.SUPPORT, "Thank you for telling me.", usage=_total(spent), fallback=True)
         scripted = await self.fallback.next_move(situation)
-        return Move(scripted.decision, scripted.text, usage=spent, fallback=True)
+        return Move(scripted.decision, scripted.text, usage=_total(spent), fallback=True)
 
     def _request(self, situation: Situation) -> dict[str, Any]:
         question = situation.question
@@ -96,9 +105,11 @@ class ClaudeInterviewer:
         }
 
     def _usage(self, usage: Any) -> Usage:
+        if usage is None:
+            return Usage()
         read = int(getattr(usage, "cache_read_input_tokens", 0) or 0)
         write = int(getattr(usage, "cache_creation_input_tokens", 0) or 0)
-        fresh, out = int(usage.input_tokens or 0), int(usage.output_tokens or 0)
+        fresh, out = int(getattr(usage, "input_tokens", 0) or 0), int(getattr(usage, "output_tokens", 0) or 0)
         p = self.prices
         cost = (fresh * p.input + write * p.cache_write + read * p.cache_read + out * p.output) / 1_000_000
         return Usage(fresh, read, write, out, cost)
@@ -108,8 +119,8 @@ class ClaudeInterviewer:
 
 
 def _wrapped(answer: str) -> str:
-    # The tags mark participant text as data; a participant cannot close them early.
-    clean = answer.replace("<participant_answer>", "").replace("</participant_answer>", "")
+    # The tags mark participant text as data; escaping < and > means no answer can close them early.
+    clean = answer.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return f"<participant_answer>{clean}</participant_answer>"
 
 
@@ -126,13 +137,12 @@ def _history(turns: Sequence[Turn]) -> list[dict[str, Any]]:
             messages[-1]["content"][-1]["text"] += "\n\n" + text
         else:
             messages.append({"role": role, "content": [{"type": "text", "text": text}]})
-    if len(messages) > MAX_HISTORY_MESSAGES:
+    trimmed = len(messages) > MAX_HISTORY_MESSAGES
+    if trimmed:
         drop = TRIM_CHUNK * ((len(messages) - MAX_HISTORY_MESSAGES) // TRIM_CHUNK + 1)
         messages = messages[drop:]
     if messages and messages[0]["role"] == "assistant":
-        note = "(The participant has agreed to take part" + (
-            "; earlier turns are omitted.)" if len(turns) > MAX_HISTORY_MESSAGES else ".)"
-        )
+        note = "(The participant has agreed to take part" + ("; earlier turns are omitted.)" if trimmed else ".)")
         messages.insert(0, {"role": "user", "content": [{"type": "text", "text": note}]})
     for message in reversed(messages):
         if message["role"] == "user" and len(messages) > 1:
@@ -144,7 +154,7 @@ def _history(turns: Sequence[Turn]) -> list[dict[str, Any]]:
 def _read(response: Any) -> tuple[Decision | None, str, str | None]:
     if getattr(response, "stop_reason", None) == "refusal":
         return None, "", "the model refused"
-    for block in response.content:
+    for block in getattr(response, "content", None) or []:
         if getattr(block, "type", None) == "tool_use" and block.name == TOOL_NAME:
             data = block.input if isinstance(block.input, dict) else {}
             try:
@@ -167,11 +177,11 @@ def _asking_again(request: dict[str, Any], problem: str) -> dict[str, Any]:
     return {**request, "messages": messages}
 
 
-def _plus(a: Usage, b: Usage) -> Usage:
+def _total(parts: list[Usage]) -> Usage:
     return Usage(
-        a.input_tokens + b.input_tokens,
-        a.cache_read_tokens + b.cache_read_tokens,
-        a.cache_write_tokens + b.cache_write_tokens,
-        a.output_tokens + b.output_tokens,
-        a.cost + b.cost,
+        sum(u.input_tokens for u in parts),
+        sum(u.cache_read_tokens for u in parts),
+        sum(u.cache_write_tokens for u in parts),
+        sum(u.output_tokens for u in parts),
+        sum(u.cost for u in parts),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.interviewers.base import Decision, Move, Situation
+from bot.interviewers.distress import looks_distressed
 from bot.interviewers.phrases import salient_phrase
 
 _NOTHING = re.compile(
@@ -34,6 +35,8 @@ class ScriptedInterviewer:
     needs_history = False
 
     async def next_move(self, situation: Situation) -> Move:
+        if looks_distressed(situation.answer):
+            return Move(Decision.SUPPORT, "Thank you for telling me. That sounds really hard.")
         if situation.question is None:
             return Move(Decision.WRAP_UP)
         words = len(situation.answer.split())
