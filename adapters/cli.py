@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from adapters import eval_cli
 from adapters.console import AnswersFileError, ConsoleChat, answers_from, answers_from_terminal, read_answers
 from adapters.runtime import flow_dirs, open_runtime
 from adapters.slack.config import SlackSettings
@@ -35,6 +36,17 @@ def _parser() -> argparse.ArgumentParser:
     validate = flow_commands.add_parser("validate", help="check flow files (or folders of them)")
     validate.add_argument("paths", nargs="+", type=Path)
     flow_commands.add_parser("list", help="show the installed flows")
+    plan = flow_commands.add_parser("plan", help="draft a flow from research goals with Claude, for review")
+    plan.add_argument("--goals", required=True, help="a file of research goals, or the goals as text")
+    plan.add_argument("--out", required=True, type=Path, help="where to write the draft flow (YAML)")
+    plan.add_argument("--id", help="the flow id to use (default: Claude proposes one)")
+    plan.add_argument("--force", action="store_true", help="replace --out if it exists")
+    review = flow_commands.add_parser("review", help="show a flow as participants see it, then the researcher notes")
+    review.add_argument("path", type=Path)
+    evaluate = commands.add_parser("eval", help="replay real interviews' answers and measure the interviewer")
+    evaluate.add_argument("--flow", help="interview flow id (default: CANDOR_DEFAULT_FLOW)")
+    evaluate.add_argument("--transcripts", type=Path, help="AI:/User: *.txt files or a transcript_id,text CSV")
+    evaluate.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     serve = commands.add_parser("serve", help="run the Slack app (HTTP events, OAuth, health checks)")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     serve.add_argument("--port", type=int, default=None, help="port (default: $PORT, else 3000)")
@@ -156,10 +168,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "flows" and args.flows_command == "validate":
             return _validate(args.paths)
+        if args.command == "flows" and args.flows_command == "review":
+            return eval_cli.review(args.path)
         settings = load_settings()
         logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        if args.command == "flows" and args.flows_command == "plan":
+            return eval_cli.plan(settings, args)
         if args.command == "flows":
             return _list(settings)
+        if args.command == "eval":
+            return eval_cli.evaluate(settings, args)
         if args.command == "serve":
             return _serve(settings, args)
         if args.command == "slack":

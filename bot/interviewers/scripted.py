@@ -9,8 +9,9 @@ from bot.interviewers.distress import looks_distressed
 from bot.interviewers.phrases import salient_phrase
 
 _NOTHING = re.compile(
-    r"^\W*(no|nope|nah|none|nothing|not really|no thanks|no thank you|n/?a|nothing else|"
-    r"i don'?t know|don'?t know|no idea|not sure|that'?s all|that'?s it|all good)\W*$",
+    r"^\W*(no[,.!]*\s*)?(i think\s+)?(no|nope|nah|none|nothing|not really|no thanks|no thank you|n/?a|"
+    r"nothing else|nothing (else )?to add|i don'?t know|don'?t know|no idea|not sure|that'?s all|"
+    r"that'?s (about )?it|all good)?[\s,.!]*((thanks|thank you)( (so much|again))?)?\W*$",
     re.IGNORECASE,
 )
 _FOLLOW_UPS = (
