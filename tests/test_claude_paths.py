@@ -20,7 +20,7 @@ from bot.interviewers.claude import ClaudeInterviewer, Prices
 from tests.anthropic_standin import AnthropicStandIn
 from tests.test_claude import interviewer_like_claude, reference_answers
 
-ANSWERS = reference_answers("work_0823.txt")
+REFERENCE = ["work_0823.txt", "work_0657.txt", "creativity_0014.txt", "science_0003.txt"]
 
 
 @pytest.fixture
@@ -41,8 +41,9 @@ def _row(data_dir: Path) -> dict[str, str]:
     return row
 
 
+@pytest.mark.parametrize("name", REFERENCE)
 def test_console_demo_uses_claude_when_a_key_is_set(
-    claude_api: AnthropicStandIn, redis_url: str, tmp_path: Path
+    name: str, claude_api: AnthropicStandIn, redis_url: str, tmp_path: Path
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CANDOR_", "ANTHROPIC_"))}
     env.update(
@@ -53,7 +54,7 @@ def test_console_demo_uses_claude_when_a_key_is_set(
         ANTHROPIC_BASE_URL=claude_api.base_url,
     )
     answers = tmp_path / "answers.txt"
-    answers.write_text("\n\n".join(ANSWERS + ["No."] * 20) + "\n")
+    answers.write_text("\n\n".join(reference_answers(name) + ["No."] * 25) + "\n")
     script = Path(sys.executable).parent / "candor"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "adapters.cli"]
     result = subprocess.run(
@@ -70,7 +71,10 @@ def test_console_demo_uses_claude_when_a_key_is_set(
     assert "You mentioned" in row["text"]
 
 
-async def test_slack_interview_with_claude(claude_api: AnthropicStandIn, redis_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", REFERENCE)
+async def test_slack_interview_with_claude(
+    name: str, claude_api: AnthropicStandIn, redis_url: str, tmp_path: Path
+) -> None:
     from tests.slack_harness import TEAM, TOKEN, candor_settings, running, slack_settings
     from tests.slack_standin import SlackStandIn
 
@@ -80,9 +84,9 @@ async def test_slack_interview_with_claude(claude_api: AnthropicStandIn, redis_u
         async for env in running(slack, candor_settings(redis_url, tmp_path), slack_settings(slack)):
             env.service.runtime.engine.interviewer = _claude(claude_api)
             try:
-                for answer in ["Hi", *ANSWERS]:
+                for answer in ["Hi", *reference_answers(name)]:
                     await env.say("U100", answer)
-                for _ in range(20):
+                for _ in range(25):
                     if (tmp_path / "transcripts.csv").exists():
                         break
                     await env.say("U100", "No.")
@@ -93,8 +97,9 @@ async def test_slack_interview_with_claude(claude_api: AnthropicStandIn, redis_u
 
 
 @pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
+@pytest.mark.parametrize("name", REFERENCE)
 async def test_teams_interview_with_claude(
-    claude_api: AnthropicStandIn, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    name: str, claude_api: AnthropicStandIn, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.teams_harness import candor_settings, isolate_sdk, running, teams_settings
     from tests.teams_standin import TeamsStandIn, TokenIssuer
@@ -104,9 +109,9 @@ async def test_teams_interview_with_claude(
         async for env in running(teams, candor_settings(redis_url, tmp_path), teams_settings(teams)):
             env.service.runtime.engine.interviewer = _claude(claude_api)
             try:
-                for answer in ["Hi", *ANSWERS]:
+                for answer in ["Hi", *reference_answers(name)]:
                     await env.say(answer)
-                for _ in range(20):
+                for _ in range(25):
                     if (tmp_path / "transcripts.csv").exists():
                         break
                     await env.say("No.")
