@@ -47,6 +47,7 @@ import aiohttp
 import redis
 from aiohttp import web
 
+from benchmarks import comparison
 from benchmarks.slack_target import SECRET
 from bot.state.embedded import redis_server_binary
 
@@ -660,37 +661,9 @@ ROWS: list[tuple[str, str]] = [
 SUMMED = {"lost", "non_200", "stray_posts"}
 
 
-def figures_of(results: list[RunResult], app: str, scenario: str) -> list[Figures]:
-    return [r.scenarios[scenario] for r in results if r.app == app]
-
-
-def combine(runs: list[Figures], key: str) -> float:
-    values = [float(getattr(f, key)) for f in runs]
-    return sum(values) if key in SUMMED else statistics.median(values)
-
-
-def per_round_ratios(results: list[RunResult], scenario: str, key: str) -> list[float]:
-    bare, candor = figures_of(results, "bare", scenario), figures_of(results, "candor", scenario)
-    return [
-        round(getattr(c, key) / getattr(b, key), 3) if getattr(b, key) else float("nan")
-        for b, c in zip(bare, candor, strict=True)
-    ]
-
-
 def summary(results: list[RunResult], scenarios: list[Scenario]) -> dict[str, Any]:
-    table: dict[str, Any] = {}
-    for scenario in scenarios:
-        rows = {}
-        for _, key in ROWS:
-            bare = combine(figures_of(results, "bare", scenario.name), key)
-            candor = combine(figures_of(results, "candor", scenario.name), key)
-            rows[key] = {"bare": bare, "candor": candor}
-        table[scenario.name] = {
-            "rows": rows,
-            "throughput_ratio_per_round": per_round_ratios(results, scenario.name, "events_per_second"),
-            "ack_p99_ratio_per_round": per_round_ratios(results, scenario.name, "ack_p99_ms"),
-        }
-    return table
+    ratios = {"throughput_ratio_per_round": "events_per_second", "ack_p99_ratio_per_round": "ack_p99_ms"}
+    return comparison.summary(results, [s.name for s in scenarios], ROWS, SUMMED, ratios)
 
 
 def targets(table: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any]]:
