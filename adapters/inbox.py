@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -19,6 +21,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.errors import StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 # Slack retries a delivery for about five minutes; an hour of memory is ample.
 SEEN_SECONDS = 3600
@@ -91,6 +95,33 @@ class EventInbox:
         if time.monotonic() - self._last_heartbeat >= HEARTBEAT_SECONDS:
             await self.client.set(f"{self.prefix}:worker:{self.worker_id}", "1", ex=LIVE_SECONDS)
             self._last_heartbeat = time.monotonic()
+
+    async def recover(
+        self, process: Callable[[str, dict[str, Any]], Awaitable[None]], older_than_seconds: float = 0.0
+    ) -> int:
+        """Process what was acknowledged but never finished (the process died, say); failures stay."""
+        waiting = await self.waiting(older_than_seconds)
+        for event_id, record in waiting:
+            try:
+                await process(event_id, record)
+            except Exception:
+                log.exception("could not process stored event %s; it stays in the inbox", event_id)
+        return len(waiting)
+
+    async def maintain(
+        self,
+        process: Callable[[str, dict[str, Any]], Awaitable[None]],
+        also: Callable[[], Awaitable[Any]],
+        every_seconds: float = 30.0,
+    ) -> None:
+        """Run while serving: finish stuck events, then ``also`` (retrying failed deliveries)."""
+        while True:
+            await asyncio.sleep(every_seconds)
+            try:
+                await self.recover(process, older_than_seconds=every_seconds)
+                await also()
+            except Exception:
+                log.exception("inbox recovery failed; trying again later")
 
     async def keep_alive(self) -> None:
         """Run for as long as this worker runs: its heartbeat must not wait behind slow work."""

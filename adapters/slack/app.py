@@ -245,27 +245,15 @@ class SlackBot:
 
     async def recover(self, older_than_seconds: float = 0.0) -> int:
         """Process events that were acknowledged but never finished (the process died, say)."""
-        waiting = await self.inbox.waiting(older_than_seconds)
-        for event_id, body in waiting:
-            try:
-                await self.process(body)
-            except Exception:
-                log.exception("could not process stored Slack event %s; it stays in the inbox", event_id)
-        return len(waiting)
+        return await self.inbox.recover(self._process_stored, older_than_seconds)
+
+    async def _process_stored(self, event_id: str, body: dict[str, Any]) -> None:
+        await self.process(body)
 
     def start_recovery_loop(self, every_seconds: float = 30.0) -> None:
         """Finish stuck events and retry transcripts whose delivery failed, every so often."""
-
-        async def loop() -> None:
-            while True:
-                await asyncio.sleep(every_seconds)
-                try:
-                    await self.recover(older_than_seconds=every_seconds)
-                    await self.interviews.engine.deliver_outbox()
-                except Exception:
-                    log.exception("Slack inbox recovery failed; trying again later")
-
-        for work in (self.inbox.keep_alive(), loop()):
+        loop = self.inbox.maintain(self._process_stored, self.interviews.engine.deliver_outbox, every_seconds)
+        for work in (self.inbox.keep_alive(), loop):
             task = asyncio.ensure_future(work)
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

@@ -172,28 +172,12 @@ class TeamsApp:
             await context.send_activity(MessageFactory.text(SORRY))
 
     async def recover(self, older_than_seconds: float = 0.0) -> int:
-        waiting = await self.inbox.waiting(older_than_seconds)
-        for event_id, record in waiting:
-            try:
-                await self.process(event_id, record)
-            except Exception:
-                log.exception("could not process stored Teams activity %s; it stays in the inbox", event_id)
-        return len(waiting)
+        return await self.inbox.recover(self.process, older_than_seconds)
 
     def start_recovery_loop(self, every_seconds: float = 30.0) -> None:
         """Finish activities that were acknowledged but never processed; keep this worker's heartbeat."""
-
-        async def loop() -> None:
-            while True:
-                await asyncio.sleep(every_seconds)
-                try:
-                    await self.recover(older_than_seconds=every_seconds)
-                    await self.bot.engine.deliver_outbox()
-                except Exception:
-                    log.exception("Teams inbox recovery failed; trying again later")
-
         self._spawn(self.inbox.keep_alive())
-        self._spawn(loop())
+        self._spawn(self.inbox.maintain(self.process, self.bot.engine.deliver_outbox, every_seconds))
 
     def _spawn(self, work: Any) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(work)
