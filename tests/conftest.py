@@ -26,6 +26,12 @@ from bot.types import Inbound, Participant, Platform
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
+# Tests configure everything they use explicitly. A developer's own settings must not leak in, and
+# above all no test may reach a real Anthropic, Slack or Microsoft endpoint because a key happens
+# to be set in the shell. REDIS_URL stays: it chooses which Redis server the tests use.
+for _name in [n for n in os.environ if n.startswith(("CANDOR_", "SLACK_", "TEAMS_", "ANTHROPIC_"))]:
+    del os.environ[_name]
+
 
 def free_port() -> int:
     with socket.socket() as sock:
