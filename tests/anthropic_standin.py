@@ -26,16 +26,16 @@ import hashlib
 import itertools
 import json
 import math
-import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from types import TracebackType
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from aiohttp import web
+
+from tests.threaded_server import ThreadedServer
 
 __all__ = [
     "AnthropicStandIn",
@@ -53,8 +53,6 @@ __all__ = [
     "tools",
     "user_texts",
 ]
-
-T = TypeVar("T")
 
 DEFAULT_CACHE_TTL_SECONDS: Final = 300.0
 ONE_HOUR_CACHE_TTL_SECONDS: Final = 3600.0
@@ -373,8 +371,12 @@ class _State:
     request_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
-class AnthropicStandIn:
+class AnthropicStandIn(ThreadedServer):
     """``POST /v1/messages`` on a local port, answering from a per-test plan queue, then from a default responder."""
+
+    server_name = "Anthropic stand-in"
+    thread_name = "anthropic-standin"
+    client_max_size = 64 * 1024 * 1024
 
     # The request helpers, also reachable from an instance.
     system_text = staticmethod(system_text)
@@ -385,124 +387,34 @@ class AnthropicStandIn:
     def __init__(self, *, min_cacheable_tokens: int = 1024, clock: Callable[[], float] = time.monotonic) -> None:
         """``min_cacheable_tokens``: shorter prefixes are never cached (1024 as for Sonnet; Haiku uses 2048).
         ``clock`` drives the cache TTL, so a test can age the cache without sleeping."""
+        super().__init__()
         self._state = _State()
         self._cache = _PromptCache(min_tokens=min_cacheable_tokens, clock=clock)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self._sock: socket.socket | None = None
-        self._port: int | None = None
         self._stopping: asyncio.Event | None = None
 
     # ----------------------------------------------------------------------------------- lifecycle
 
-    def start(self) -> None:
-        """Bind a free port and serve from a daemon thread; returns once the server accepts connections."""
-        if self._thread is not None:
-            raise RuntimeError("the Anthropic stand-in is already running")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._sock = sock
-        self._port = int(sock.getsockname()[1])
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        self._thread = threading.Thread(target=self._run_loop, args=(loop,), name=f"anthropic-standin-{self._port}")
-        self._thread.daemon = True
-        self._thread.start()
-        try:
-            self._call_in_loop(self._serve(sock))
-        except BaseException:
-            self.stop()
-            raise
-
     def stop(self) -> None:
         """End scripted delays, close the server, stop its loop and join the thread (idempotent)."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
         try:
-            if self._runner is not None and thread.is_alive():
-                self._call_in_loop(self._shutdown(self._runner), timeout=15.0)
+            super().stop()
         finally:
-            if thread.is_alive():
-                loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=15.0)
-            if self._sock is not None:
-                self._sock.close()
-            self._loop = self._thread = self._runner = self._sock = None
             self._stopping = None
-
-    async def astop(self) -> None:
-        """``stop`` without blocking the caller's loop, so clients on that loop can still answer the close."""
-        await asyncio.to_thread(self.stop)
-
-    def __enter__(self) -> AnthropicStandIn:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> AnthropicStandIn:
-        self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.astop()
-
-    @property
-    def port(self) -> int:
-        if self._port is None or self._thread is None:
-            raise RuntimeError("the Anthropic stand-in is not running; call start() first")
-        return self._port
 
     @property
     def base_url(self) -> str:
         """What to pass as ``AsyncAnthropic(base_url=...)``; the SDK appends ``/v1/messages``."""
         return f"http://127.0.0.1:{self.port}"
 
-    def _run_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_forever()
-        finally:
-            pending = asyncio.all_tasks(loop)
-            for task in pending:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.run_until_complete(loop.shutdown_default_executor())
-            asyncio.set_event_loop(None)
-            loop.close()
-
-    def _call_in_loop(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
-        """Run a coroutine on the server loop from another thread and wait for its result."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            coro.close()
-            raise RuntimeError("the Anthropic stand-in is not running; call start() first")
-        if threading.get_ident() == thread.ident:
-            coro.close()
-            raise RuntimeError("this call blocks; make it from outside the stand-in's own thread")
-        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
-
-    async def _serve(self, sock: socket.socket) -> None:
-        self._stopping = asyncio.Event()
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
-        await runner.setup()
-        await web.SockSite(runner, sock).start()
-        self._runner = runner
 
-    async def _shutdown(self, runner: web.AppRunner) -> None:
+    async def on_startup(self) -> None:
+        self._stopping = asyncio.Event()
+
+    async def on_shutdown(self) -> None:
         if self._stopping is not None:
-            self._stopping.set()
-        await runner.cleanup()
+            self._stopping.set()  # ends scripted delays in progress
 
     # ----------------------------------------------------------------------------------- scripting
 

@@ -28,17 +28,17 @@ import hashlib
 import hmac
 import itertools
 import json
-import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import WSCloseCode, WSMsgType, web
+
+from tests.threaded_server import ThreadedServer
 
 __all__ = [
     "APP_ID",
@@ -75,7 +75,6 @@ JSON_STRING_ARGS = ("blocks", "view", "attachments", "metadata")
 # Methods that authenticate without a bot token (client credentials, app-level token, or none).
 NO_BOT_TOKEN_METHODS = frozenset({"oauth.v2.access", "oauth.access", "oauth.v2.exchange", "api.test"})
 
-T = TypeVar("T")
 Answer = Mapping[str, Any] | Callable[["Call"], Mapping[str, Any]]
 
 
@@ -260,19 +259,18 @@ def _respond(status: int, body: Mapping[str, Any] | str, headers: Mapping[str, s
 # --------------------------------------------------------------------------------------------- server
 
 
-class SlackStandIn:
+class SlackStandIn(ThreadedServer):
     """Slack's Web API (``/api/{method}``), Socket Mode (``/link``) and response URLs on a local port."""
 
+    server_name = "Slack stand-in"
+    thread_name = "slack-standin"
+
     def __init__(self, *, app_id: str = APP_ID, latency_seconds: float = 0.0) -> None:
+        super().__init__()
         self.app_id = app_id
         self.latency_seconds = latency_seconds
         self._state = _State()
         self._response_urls = itertools.count(1)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self._sock: socket.socket | None = None
-        self._port: int | None = None
         self._sockets: list[web.WebSocketResponse] = []  # touched only on the server loop
         self._defaults: dict[str, Callable[[Call], dict[str, Any]]] = {
             "auth.test": self._auth_test,
@@ -289,69 +287,6 @@ class SlackStandIn:
 
     # ----------------------------------------------------------------------------------- lifecycle
 
-    def start(self) -> None:
-        """Bind a free port and serve from a daemon thread; returns once the server accepts connections."""
-        if self._thread is not None:
-            raise RuntimeError("the Slack stand-in is already running")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._sock = sock
-        self._port = int(sock.getsockname()[1])
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        self._thread = threading.Thread(target=self._run_loop, args=(loop,), name=f"slack-standin-{self._port}")
-        self._thread.daemon = True
-        self._thread.start()
-        try:
-            self._call_in_loop(self._serve(sock), timeout=10.0)
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        """Close WebSockets and the server, then stop and close the loop and join the thread."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        try:
-            if self._runner is not None and thread.is_alive():
-                self._call_in_loop(self._shutdown(), timeout=15.0)
-        finally:
-            if thread.is_alive():
-                loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=15.0)
-            if self._sock is not None:
-                self._sock.close()
-            self._loop = self._thread = self._runner = self._sock = None
-
-    async def astop(self) -> None:
-        """``stop`` without blocking the caller's loop, for when a client on that loop must answer the close."""
-        await asyncio.to_thread(self.stop)
-
-    def __enter__(self) -> SlackStandIn:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> SlackStandIn:
-        self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.astop()
-
-    @property
-    def port(self) -> int:
-        if self._port is None or self._thread is None:
-            raise RuntimeError("the Slack stand-in is not running; call start() first")
-        return self._port
-
     @property
     def base_url(self) -> str:
         """What to pass as ``base_url`` to slack_sdk's Web API clients."""
@@ -361,47 +296,15 @@ class SlackStandIn:
     def socket_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/link"
 
-    def _run_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_forever()
-        finally:
-            pending = asyncio.all_tasks(loop)
-            for task in pending:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.run_until_complete(loop.shutdown_default_executor())
-            asyncio.set_event_loop(None)
-            loop.close()
-
-    def _call_in_loop(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
-        """Run a coroutine on the server loop from any other thread and wait for its result."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            coro.close()
-            raise RuntimeError("the Slack stand-in is not running; call start() first")
-        if threading.get_ident() == thread.ident:
-            coro.close()
-            raise RuntimeError("this call blocks; make it from outside the stand-in's own thread")
-        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
-
-    async def _serve(self, sock: socket.socket) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/api/{method}", self._handle_api)
         app.router.add_get("/api/{method}", self._handle_api)
         app.router.add_post("/response/{n}", self._handle_response_url)
         app.router.add_get("/link", self._handle_socket)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
-        await runner.setup()
-        await web.SockSite(runner, sock).start()
-        self._runner = runner
 
-    async def _shutdown(self) -> None:
+    async def on_shutdown(self) -> None:
         for ws in list(self._sockets):
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"stand-in stopping")
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # ----------------------------------------------------------------------------------- setup by tests
 
@@ -927,17 +830,17 @@ class SlackStandIn:
         self, team_id: str, user: str, action_id: str, value: str, **kwargs: Any
     ) -> dict[str, Any]:
         """``block_actions_payload`` with a response URL served (and recorded) by this stand-in."""
-        kwargs.setdefault("response_url", None)
-        if kwargs["response_url"] is None:
-            kwargs["response_url"] = self.new_response_url()
-        return block_actions_payload(team_id, user, action_id, value, **kwargs)
+        return block_actions_payload(team_id, user, action_id, value, **self._served_response_url(kwargs))
 
     def slash_command_form(self, team_id: str, user: str, command: str, text: str, **kwargs: Any) -> dict[str, str]:
         """``slash_command_form`` with a response URL served (and recorded) by this stand-in."""
-        kwargs.setdefault("response_url", None)
-        if kwargs["response_url"] is None:
+        return slash_command_form(team_id, user, command, text, **self._served_response_url(kwargs))
+
+    def _served_response_url(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """``kwargs`` with a fresh served ``response_url`` unless the caller gave one."""
+        if kwargs.get("response_url") is None:
             kwargs["response_url"] = self.new_response_url()
-        return slash_command_form(team_id, user, command, text, **kwargs)
+        return kwargs
 
 
 # --------------------------------------------------------------------------------------------- payload builders
@@ -1018,6 +921,17 @@ def message_im_event(
     return event_callback(team_id, event, event_id=event_id, api_app_id=api_app_id)
 
 
+def _hidden_message_event(subtype: str, channel: str, ts: str, **fields: Any) -> dict[str, Any]:
+    """The head of a hidden DM message event (an edit or a deletion) at ``ts``, then ``fields`` in order."""
+    head = {"type": "message", "subtype": subtype, "hidden": True, "channel": channel, "channel_type": "im", "ts": ts}
+    return head | fields
+
+
+def _previous_message(team_id: str, user: str, text: str, ts: str) -> dict[str, Any]:
+    """The ``previous_message`` of an edit or a deletion: what the user had posted at ``ts``."""
+    return {"type": "message", "user": user, "text": text, "ts": ts, "team": team_id}
+
+
 def message_changed_event(
     team_id: str,
     user: str,
@@ -1032,15 +946,12 @@ def message_changed_event(
 ) -> dict[str, Any]:
     """An edit of an earlier message (``subtype: message_changed``); note there is no top-level ``user``."""
     ts = ts or next_ts()
-    event = {
-        "type": "message",
-        "subtype": "message_changed",
-        "hidden": True,
-        "channel": channel,
-        "channel_type": "im",
-        "ts": ts,
-        "event_ts": ts,
-        "message": {
+    event = _hidden_message_event(
+        "message_changed",
+        channel,
+        ts,
+        event_ts=ts,
+        message={
             "type": "message",
             "user": user,
             "text": new_text,
@@ -1050,14 +961,8 @@ def message_changed_event(
             "source_team": team_id,
             "user_team": team_id,
         },
-        "previous_message": {
-            "type": "message",
-            "user": user,
-            "text": previous_text,
-            "ts": original_ts,
-            "team": team_id,
-        },
-    }
+        previous_message=_previous_message(team_id, user, previous_text, original_ts),
+    )
     return event_callback(team_id, event, event_id=event_id, api_app_id=api_app_id)
 
 
@@ -1074,17 +979,14 @@ def message_deleted_event(
 ) -> dict[str, Any]:
     """A deletion of an earlier message (``subtype: message_deleted``)."""
     ts = ts or next_ts()
-    event = {
-        "type": "message",
-        "subtype": "message_deleted",
-        "hidden": True,
-        "channel": channel,
-        "channel_type": "im",
-        "ts": ts,
-        "deleted_ts": deleted_ts,
-        "event_ts": ts,
-        "previous_message": {"type": "message", "user": user, "text": previous_text, "ts": deleted_ts, "team": team_id},
-    }
+    event = _hidden_message_event(
+        "message_deleted",
+        channel,
+        ts,
+        deleted_ts=deleted_ts,
+        event_ts=ts,
+        previous_message=_previous_message(team_id, user, previous_text, deleted_ts),
+    )
     return event_callback(team_id, event, event_id=event_id, api_app_id=api_app_id)
 
 

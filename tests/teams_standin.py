@@ -30,17 +30,15 @@ import hashlib
 import hmac
 import json
 import os
-import socket
 import threading
 import time
 import uuid
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from http import HTTPStatus
-from types import TracebackType
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 from urllib.parse import unquote
 
 import jwt
@@ -48,6 +46,8 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.threaded_server import ThreadedServer
 
 __all__ = [
     "BOTFRAMEWORK_ISSUER",
@@ -80,8 +80,6 @@ BOT_NAME: Final = "Candor"
 
 # Methods whose bodies are activities the bot sent, for sent_texts / sent_activities.
 SENDING_METHODS: Final = frozenset({"reply", "send"})
-
-T = TypeVar("T")
 
 # (HTTP verb, path template with "*" for one id segment, recorded method name); literal parts match case-insensitively
 # because the SDK's two clients disagree ("pagedmembers" vs "pagedMembers").
@@ -393,84 +391,20 @@ class TokenIssuer:
 # --------------------------------------------------------------------------------------------- server
 
 
-class TeamsStandIn:
+class TeamsStandIn(ThreadedServer):
     """The Bot Connector (``/v3/conversations/...``) and the Bot Framework key endpoints on a local port."""
+
+    server_name = "Teams stand-in"
+    thread_name = "teams-standin"
 
     def __init__(self, issuers: Iterable[TokenIssuer] | None = None, *, latency_seconds: float = 0.0) -> None:
         """``issuers``: whose keys ``jwks_url`` publishes (one fresh ``TokenIssuer`` if None)."""
+        super().__init__()
         self.issuers: list[TokenIssuer] = list(issuers) if issuers is not None else [TokenIssuer()]
         self.latency_seconds = latency_seconds
         self._state = _State()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self._sock: socket.socket | None = None
-        self._port: int | None = None
 
     # ----------------------------------------------------------------------------------- lifecycle
-
-    def start(self) -> None:
-        """Bind a free port and serve from a daemon thread; returns once the server accepts connections."""
-        if self._thread is not None:
-            raise RuntimeError("the Teams stand-in is already running")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._sock = sock
-        self._port = int(sock.getsockname()[1])
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        self._thread = threading.Thread(target=self._run_loop, args=(loop,), name=f"teams-standin-{self._port}")
-        self._thread.daemon = True
-        self._thread.start()
-        try:
-            self._call_in_loop(self._serve(sock), timeout=10.0)
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        """Close the server, then stop and close its loop and join the thread (idempotent)."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        try:
-            if self._runner is not None and thread.is_alive():
-                self._call_in_loop(self._runner.cleanup(), timeout=15.0)
-        finally:
-            if thread.is_alive():
-                loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=15.0)
-            if self._sock is not None:
-                self._sock.close()
-            self._loop = self._thread = self._runner = self._sock = None
-
-    async def astop(self) -> None:
-        """``stop`` without blocking the caller's loop, so clients on that loop can still answer the close."""
-        await asyncio.to_thread(self.stop)
-
-    def __enter__(self) -> TeamsStandIn:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> TeamsStandIn:
-        self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.astop()
-
-    @property
-    def port(self) -> int:
-        if self._port is None or self._thread is None:
-            raise RuntimeError("the Teams stand-in is not running; call start() first")
-        return self._port
 
     @property
     def service_url(self) -> str:
@@ -492,38 +426,8 @@ class TeamsStandIn:
             raise RuntimeError("the Teams stand-in publishes no keys")
         return self.issuers[0]
 
-    def _run_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_forever()
-        finally:
-            pending = asyncio.all_tasks(loop)
-            for task in pending:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.run_until_complete(loop.shutdown_default_executor())
-            asyncio.set_event_loop(None)
-            loop.close()
-
-    def _call_in_loop(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
-        """Run a coroutine on the server loop from another thread and wait for its result."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            coro.close()
-            raise RuntimeError("the Teams stand-in is not running; call start() first")
-        if threading.get_ident() == thread.ident:
-            coro.close()
-            raise RuntimeError("this call blocks; make it from outside the stand-in's own thread")
-        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
-
-    async def _serve(self, sock: socket.socket) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
-        await runner.setup()
-        await web.SockSite(runner, sock).start()
-        self._runner = runner
 
     # ----------------------------------------------------------------------------------- setup by tests
 
