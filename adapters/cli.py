@@ -128,6 +128,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from adapters.slack.config import load_slack_settings
     from adapters.teams.config import load_teams_settings
 
+    if settings.pseudonym_key is None and not settings.development:
+        raise ConfigError(
+            "CANDOR_PSEUDONYM_KEY is not set: give the server a long random secret (it keys the hashes that keep "
+            "participants unidentifiable), or set CANDOR_DEVELOPMENT=1 to use a key generated on this machine"
+        )
     slack_settings = load_slack_settings()
     teams_settings = load_teams_settings()
     teams_settings.check(args.host)

@@ -15,6 +15,7 @@ from bot.engine import EngineOptions, InterviewEngine
 from bot.flows import FlowRegistry, packaged_flows_dir
 from bot.interviewers import Interviewer, ScriptedInterviewer
 from bot.privacy import load_or_create_key
+from bot.privacy.redact import Placeholders
 from bot.state import RedisStateStore
 from bot.state.embedded import EmbeddedRedis
 
@@ -118,6 +119,8 @@ async def open_runtime(settings: Settings, *, answer_window_seconds: float | Non
             answer_window_seconds=window,
             max_message_chars=settings.max_message_chars,
             support_resources=settings.support_resources,
+            placeholders=Placeholders(settings.placeholders),
+            redact_terms=tuple(t.strip() for t in settings.redact_terms.split(",") if t.strip()),
         ),
     )
     await engine.deliver_outbox()

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     redis_prefix: str = Field(default="candor", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
     redis_max_connections: int = Field(default=100, ge=2, le=10_000)
     pseudonym_key: SecretStr | None = None
+    # Development mode: candor serve may run with a generated pseudonym key kept in the data folder.
+    development: bool = False
+    # How redacted spans read: [REDACTED] (the public dataset's style) or typed ([EMAIL], [NAME], ...).
+    placeholders: str = Field(default="redacted", pattern=r"^(redacted|typed)$")
+    # Company, product and project code names, office locations: redacted wherever they appear.
+    redact_terms: str = ""
     sinks: str = Field(default="file", pattern=r"^file$")
     # The Claude interviewer (used when ANTHROPIC_API_KEY is set; ANTHROPIC_BASE_URL is read by the SDK).
     model: str = Field(default=DEFAULT_MODEL, min_length=3)

@@ -111,6 +111,7 @@ def _serve(tmp_path: Path, slack: SlackStandIn, port: int, **extra: str) -> subp
         SLACK_BOT_TOKEN="xoxb-proc",
         SLACK_API_BASE_URL=slack.base_url,
         CANDOR_ANSWER_WINDOW_SECONDS="0",
+        CANDOR_PSEUDONYM_KEY="a-test-secret-of-enough-length",
         **extra,
     )
     script = Path(sys.executable).parent / "candor"
@@ -163,6 +164,7 @@ async def test_candor_serve_runs_as_a_process(slack: SlackStandIn, tmp_path: Pat
 def test_serve_without_slack_settings_says_what_is_missing(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CANDOR_", "SLACK_"))}
     env["CANDOR_DATA_DIR"] = str(tmp_path)
+    env["CANDOR_DEVELOPMENT"] = "1"
     result = subprocess.run(
         [sys.executable, "-m", "adapters.cli", "serve"],
         env=env,
@@ -219,3 +221,17 @@ async def test_revoked_bot_tokens_remove_the_bot(slack: SlackStandIn, redis_url:
         assert await store.async_find_bot(enterprise_id=None, team_id="T0C") is None
     finally:
         await close_env(env)
+
+
+def test_serve_refuses_to_start_without_a_pseudonym_key(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CANDOR_", "SLACK_", "TEAMS_"))}
+    env.update(CANDOR_DATA_DIR=str(tmp_path), SLACK_SIGNING_SECRET="s", SLACK_BOT_TOKEN="xoxb-1")
+    result = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert result.returncode == 2 and result.stderr.startswith("candor: CANDOR_PSEUDONYM_KEY is not set")

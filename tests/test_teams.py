@@ -393,7 +393,7 @@ def _serve_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CANDOR_", "SLACK_", "TEAMS_"))}
     env.pop("REDIS_URL", None)
-    env.update(CANDOR_DATA_DIR=str(tmp_path / "data"), **extra)
+    env.update(CANDOR_DATA_DIR=str(tmp_path / "data"), CANDOR_DEVELOPMENT="1", **extra)
     return env
 
 

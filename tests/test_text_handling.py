@@ -74,3 +74,23 @@ def test_redaction_of_contacts_and_own_names() -> None:
     assert "20 branches in 2024 on version 3.11.7" in out
     assert "[REDACTED]'s team" in out
     assert redactor.redact(out, ["Priya Raman", "praman"]) == out
+
+
+def test_redaction_of_links_addresses_cards_ibans_and_terms() -> None:
+    from bot.privacy.redact import Placeholders
+
+    redactor = Redactor(style=Placeholders.TYPED, terms=["Project Falcon", "Acme"])
+    text = (
+        "See https://intranet.acme.com/x?y=1, mail dana@acme.com, card 4111 1111 1111 1111, "
+        "IBAN GB82 WEST 1234 5698 7654 32, server 10.0.0.12 and fe80::1ff:fe23:4567:890a, call +44 20 7946 0958; "
+        "Acme's Project Falcon. Version 3.11.7 in 2024 with 20 branches at 10:30:15, order 12345678. "
+        "(see www.example.org)."
+    )
+    out = redactor.redact(text, ["Dana Whitfield"])
+    assert out == (
+        "See [URL], mail [EMAIL], card [CARD], IBAN [IBAN], server [IP] and [IP], call [PHONE]; "
+        "[TERM]'s [TERM]. Version 3.11.7 in 2024 with 20 branches at 10:30:15, order 12345678. (see [URL])."
+    )
+    assert redactor.redact(out, ["Dana Whitfield"]) == out  # idempotent
+    plain = Redactor().redact("a card 4111-1111-1111-1111 and 999.1.2.3 and 1.2.3.4")
+    assert plain == "a card [REDACTED] and 999.1.2.3 and [REDACTED]"

@@ -22,6 +22,7 @@ from bot.errors import CandorError, FlowNotFound
 from bot.flows import FlowRegistry
 from bot.interviewers import Interviewer
 from bot.privacy import Redactor, conversation_key
+from bot.privacy.redact import Placeholders
 from bot.state import CommitResult, Interview, RedisStateStore, Role, Status, Turn
 from bot.state.history import HistoryEntry
 from bot.state.model import LIVE
@@ -45,6 +46,8 @@ class EngineOptions:
     max_message_chars: int = 4000
     # Where to find help, for studies whose flow names none (the deployment's own resources).
     support_resources: str | None = None
+    placeholders: Placeholders = Placeholders.REDACTED
+    redact_terms: tuple[str, ...] = ()
 
 
 # The state in which each kind of button still means something.
@@ -87,7 +90,7 @@ class InterviewEngine:
         self.options = options
         self._secret = secret
         self._clock = clock
-        self._redactor = Redactor()
+        self._redactor = Redactor(style=options.placeholders, terms=options.redact_terms)
         self._locks = KeyedLocks()
         self._cache = HeaderCache()
         self._window_generation: dict[str, int] = {}

@@ -1,14 +1,30 @@
-"""First-line redaction: e-mail addresses, phone numbers and the participant's own names."""
+"""Pattern redaction: e-mails, phones, URLs, IP addresses, card numbers, IBANs, the participant's own
+names and the deployment's own terms (company, product and project code names)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from enum import StrEnum
 
 REDACTED = "[REDACTED]"
 
+
+class Placeholders(StrEnum):
+    """``redacted`` writes the public dataset's ``[REDACTED]``; ``typed`` writes ``[EMAIL]``, ``[NAME]``, ..."""
+
+    REDACTED = "redacted"
+    TYPED = "typed"
+
+
+_URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']+")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]*\d)")
+_IPV6 = re.compile(r"(?i)(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])")
+_URL_TRAILER = re.compile(r"[.,;:!?)\]'\"]+$")
+_CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
+_IBAN = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w])")
 # International and national formats: +44 20 7946 0958, (555) 123-4567, 555.123.4567, 0151 496 0000.
 # At least 7 digits, so years, versions and counts ("20 branches", "2024") stay.
 _PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d[\d\s.-]{5,16}\d(?![\w])")
@@ -23,22 +39,83 @@ def _is_phone(candidate: str) -> bool:
     return not (candidate.isdigit() and digits < 10)
 
 
-class Redactor:
-    """Replaces identifying spans with ``[REDACTED]``; applying it twice changes nothing more."""
+def _luhn(candidate: str) -> bool:
+    digits = [int(d) for d in _DIGITS.findall(candidate)]
+    total = 0
+    for index, digit in enumerate(reversed(digits)):
+        if index % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
 
-    def __init__(self, placeholder: str = REDACTED) -> None:
+
+def _iban_ok(candidate: str) -> bool:
+    compact = candidate.replace(" ", "")
+    rearranged = compact[4:] + compact[:4]
+    number = "".join(str(int(ch, 36)) for ch in rearranged)
+    return 15 <= len(compact) <= 34 and int(number) % 97 == 1
+
+
+def _is_ip(candidate: str) -> bool:
+    return all(0 <= int(part) <= 255 for part in candidate.split("."))
+
+
+def _is_ipv6(candidate: str) -> bool:
+    # Times ("10:30:15") have no hex letters and no "::"; an address has one or the other.
+    hex_digits = sum(ch.isalnum() for ch in candidate)
+    return candidate.count(":") >= 2 and hex_digits >= 4 and ("::" in candidate or any(c.isalpha() for c in candidate))
+
+
+Check = Callable[[str], bool]
+
+
+class Redactor:
+    """Replaces identifying spans; applying it twice changes nothing more, and the text around stays."""
+
+    def __init__(
+        self, placeholder: str = REDACTED, *, style: Placeholders = Placeholders.REDACTED, terms: Iterable[str] = ()
+    ) -> None:
         self.placeholder = placeholder
+        self.style = style
+        self._terms = _word_patterns(terms)
+
+    def _mark(self, kind: str) -> str:
+        return f"[{kind}]" if self.style is Placeholders.TYPED else self.placeholder
 
     def redact(self, text: str, names: Iterable[str] = ()) -> str:
         text = unicodedata.normalize("NFC", text)
-        text = _EMAIL.sub(self.placeholder, text)
-        text = _PHONE.sub(lambda m: self.placeholder if _is_phone(m.group()) else m.group(), text)
-        for pattern in _name_patterns(names):
-            text = pattern.sub(lambda m: self.placeholder + (m.group(1) or ""), text)
+        text = _URL.sub(lambda m: self._mark("URL") + _trailer(m.group()), text)
+        steps: list[tuple[re.Pattern[str], str, Check | None]] = [
+            (_EMAIL, "EMAIL", None),
+            (_IBAN, "IBAN", _iban_ok),
+            (_CARD, "CARD", _luhn),
+            (_IPV4, "IP", _is_ip),
+            (_IPV6, "IP", _is_ipv6),
+            (_PHONE, "PHONE", _is_phone),
+        ]
+        for pattern, kind, check in steps:
+            text = pattern.sub(_replacer(self._mark(kind), check), text)
+        for pattern in _word_patterns(_name_variants(names)):
+            text = pattern.sub(lambda m: self._mark("NAME") + (m.group(1) or ""), text)
+        for pattern in self._terms:
+            text = pattern.sub(lambda m: self._mark("TERM") + (m.group(1) or ""), text)
         return text
 
 
-def _name_patterns(names: Iterable[str]) -> list[re.Pattern[str]]:
+def _replacer(mark: str, check: Check | None) -> Callable[[re.Match[str]], str]:
+    def replace(match: re.Match[str]) -> str:
+        return mark if check is None or check(match.group()) else match.group()
+
+    return replace
+
+
+def _trailer(url: str) -> str:
+    """Punctuation after a link belongs to the sentence, not the link."""
+    found = _URL_TRAILER.search(url)
+    return found.group() if found else ""
+
+
+def _name_variants(names: Iterable[str]) -> list[str]:
     """Full names first, then each part of them, so "Dana Smith" leaves no "Smith" behind."""
     variants: set[str] = set()
     for name in names:
@@ -47,5 +124,11 @@ def _name_patterns(names: Iterable[str]) -> list[re.Pattern[str]]:
             continue  # e-mail addresses are found by pattern; their parts ("example") are not names
         variants.add(name)
         variants.update(part for part in re.split(r"[\s._-]+", name) if len(part) >= 2)
-    ordered = sorted(variants, key=len, reverse=True)
+    return list(variants)
+
+
+def _word_patterns(words: Iterable[str]) -> list[re.Pattern[str]]:
+    """Longest first; whole words only, any case, with a possessive kept outside the placeholder."""
+    cleaned = {unicodedata.normalize("NFC", w).strip() for w in words if len(w.strip()) >= 2}
+    ordered = sorted(cleaned, key=len, reverse=True)
     return [re.compile(rf"(?<![\w@])@?{re.escape(v)}('s|’s)?(?!\w)", re.IGNORECASE) for v in ordered]
