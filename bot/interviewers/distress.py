@@ -13,5 +13,31 @@ _SIGNS = re.compile(
 )
 
 
+# Every pattern above contains one of these; checking for them first keeps ordinary answers cheap.
+_STEMS = (
+    "kill",
+    "suicid",
+    "harm",
+    "hurt",
+    "die",
+    "live",
+    "be here",
+    "go on",
+    "cope",
+    "hopeless",
+    "panic",
+    "breakdown",
+    "harass",
+    "bull",
+    "abus",
+    "threat",
+    "assault",
+    "unsafe",
+    "end it",
+    "end my",
+)
+
+
 def looks_distressed(text: str) -> bool:
-    return bool(_SIGNS.search(text))
+    lowered = text.lower()
+    return any(stem in lowered for stem in _STEMS) and bool(_SIGNS.search(text))
