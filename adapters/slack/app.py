@@ -15,7 +15,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.inbox import EventInbox
+from adapters.inbox import EventInbox, tag
 from adapters.slack import render
 from adapters.slack.config import SlackSettings
 from adapters.slack.interviews import SlackInterviews
@@ -147,7 +147,9 @@ class SlackBot:
                 await self._route(body, client)
             except Exception:
                 if await self.inbox.failed(event_id):
-                    log.error("gave up on Slack event %s after repeated failures; parked for an operator", event_id)
+                    log.error(
+                        "gave up on Slack event %s after repeated failures; parked for an operator", tag(event_id)
+                    )
                 raise
             await self.inbox.done(event_id)
         finally:
@@ -168,14 +170,14 @@ class SlackBot:
     async def _uninstall(self, body: dict[str, Any]) -> None:
         """With OAuth the workspace's installation is removed; with one token there is only a log line."""
         team_id, enterprise_id = body.get("team_id"), body.get("enterprise_id")
-        log.warning("Candor was uninstalled from workspace %s", team_id)
+        log.warning("Candor was uninstalled from a workspace")
         if self.installations is not None:
             await self.installations.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
 
     async def _revoke(self, body: dict[str, Any]) -> None:
         team_id, enterprise_id = body.get("team_id"), body.get("enterprise_id")
         tokens = (body.get("event") or {}).get("tokens") or {}
-        log.warning("Slack revoked tokens of workspace %s", team_id)
+        log.warning("Slack revoked tokens of a workspace")
         if self.installations is None:
             return
         if tokens.get("bot"):

@@ -41,7 +41,7 @@ class WebClients:
         bot = await self.installations.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
         if bot is None or not bot.bot_token:
             self._by_team.pop(key, None)
-            log.warning("no installation for workspace %s; was the app uninstalled?", team_id)
+            log.warning("no installation for a workspace that sent an event; was the app uninstalled?")
             return None
         cached = self._by_team.get(key)
         if cached is None or cached.token != bot.bot_token:

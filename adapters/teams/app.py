@@ -29,7 +29,7 @@ from microsoft_agents.hosting.core import (
 from microsoft_agents.hosting.core.authorization.claims_identity import ClaimsIdentity
 from pydantic import ValidationError
 
-from adapters.inbox import EventInbox
+from adapters.inbox import EventInbox, tag
 from adapters.teams.auth import authenticate, host_allowed, service_url_allowed, use_jwks_url
 from adapters.teams.bot import TeamsBot, conversation_parameters, turn_key
 from adapters.teams.config import TeamsSettings
@@ -133,7 +133,7 @@ class TeamsApp:
                 await self._turn(record)
             except Exception:
                 if await self.inbox.failed(event_id):
-                    log.error("gave up on Teams activity %s after repeated failures; parked", event_id)
+                    log.error("gave up on Teams activity %s after repeated failures; parked", tag(event_id))
                 raise
             await self.inbox.done(event_id)
         finally:
