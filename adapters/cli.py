@@ -7,11 +7,12 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
-from adapters import eval_cli
+from adapters import admin_cli, eval_cli
 from adapters.console import AnswersFileError, ConsoleChat, answers_from, answers_from_terminal, read_answers
 from adapters.runtime import flow_dirs, open_runtime
 from adapters.slack.config import SlackSettings
@@ -53,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--socket-mode", action="store_true", help="also connect to Slack over Socket Mode")
     slack = commands.add_parser("slack", help="Slack helpers")
     slack_commands = slack.add_subparsers(dest="slack_command", required=True)
+    participants = commands.add_parser("participants", help="privacy requests about one participant")
+    participant_commands = participants.add_subparsers(dest="participants_command", required=True)
+    withdraw = participant_commands.add_parser("withdraw", help="delete everything held about a participant")
+    withdraw.add_argument("--user", required=True, help="PLATFORM:WORKSPACE:USER, e.g. slack:T0123:U0456")
+    purge = commands.add_parser("purge", help="delete delivered transcripts kept locally past the retention period")
+    purge.add_argument("--older-than", required=True, help="e.g. 30d, 12h")
     teams = commands.add_parser("teams", help="Microsoft Teams helpers")
     teams_commands = teams.add_subparsers(dest="teams_command", required=True)
     package = teams_commands.add_parser("package", help="build the Teams app package (zip) to upload")
@@ -168,28 +175,30 @@ def _teams_package(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "flows" and args.flows_command == "validate":
+        return _validate(args.paths)
+    if args.command == "flows" and args.flows_command == "review":
+        return eval_cli.review(args.path)
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    handlers: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+        "demo": _demo,
+        "eval": eval_cli.evaluate,
+        "flows": lambda s, a: eval_cli.plan(s, a) if a.flows_command == "plan" else _list(s),
+        "participants": admin_cli.withdraw,
+        "purge": admin_cli.purge,
+        "serve": _serve,
+        "slack": lambda s, a: _manifest(a),
+        "teams": lambda s, a: _teams_package(a),
+    }
+    return handlers[args.command](settings, args)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "flows" and args.flows_command == "validate":
-            return _validate(args.paths)
-        if args.command == "flows" and args.flows_command == "review":
-            return eval_cli.review(args.path)
-        settings = load_settings()
-        logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-        if args.command == "flows" and args.flows_command == "plan":
-            return eval_cli.plan(settings, args)
-        if args.command == "flows":
-            return _list(settings)
-        if args.command == "eval":
-            return eval_cli.evaluate(settings, args)
-        if args.command == "serve":
-            return _serve(settings, args)
-        if args.command == "slack":
-            return _manifest(args)
-        if args.command == "teams":
-            return _teams_package(args)
-        return _demo(settings, args)
+        return _run(args)
     except (AnswersFileError, ConfigError) as exc:
         print(f"candor: {exc}", file=sys.stderr)
         return EXIT_USAGE

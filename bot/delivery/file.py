@@ -87,6 +87,20 @@ class FileSink:
         with open(self.csv_path, encoding="utf-8", newline="") as handle:
             return {row["transcript_id"] for row in csv.DictReader(handle)}
 
+    async def purge(self, older_than_seconds: float, now: float) -> list[str]:
+        """Remove delivered transcripts older than the retention period; returns their ids."""
+        return await asyncio.to_thread(self._purge, older_than_seconds, now)
+
+    def _purge(self, older_than_seconds: float, now: float) -> list[str]:
+        if not self.json_dir.exists():
+            return []
+        old = sorted(
+            path.stem for path in self.json_dir.glob("*.json") if now - path.stat().st_mtime > older_than_seconds
+        )
+        for transcript_id in old:
+            self._delete(transcript_id)
+        return old
+
     def _delete(self, transcript_id: str) -> bool:
         with self._locked():
             path = self.json_dir / f"{transcript_id}.json"

@@ -30,6 +30,8 @@ class Transcript:
     turns: tuple[Turn, ...]
     # Model tokens (input, cache read, cache write, output), estimated cost, and script fallbacks.
     usage: tuple[int, int, int, int, float, int] = (0, 0, 0, 0, 0.0, 0)
+    # When the participant agreed; the consent text is the flow's at ``flow_version``.
+    consented_at: float | None = None
 
     @property
     def duration_seconds(self) -> int:
@@ -44,6 +46,11 @@ class Transcript:
             "ended_at": _iso(self.ended_at),
             "duration_seconds": self.duration_seconds,
             "ended_by": self.ended_by,
+            **(
+                {"consent": {"at": _iso(self.consented_at), "flow_version": self.flow_version}}
+                if self.consented_at is not None
+                else {}
+            ),
             **({"model_usage": _usage_dict(self.usage)} if any(self.usage) else {}),
             "turns": [
                 {"role": t.role.value, "text": t.text, "question_id": t.question_id, "at": _iso(t.at)}

@@ -32,6 +32,7 @@ class Delivery:
             ended_by=interview.ended_by,
             turns=tuple(await self.store.turns(ck)),
             usage=interview.usage,
+            consented_at=interview.consented_at,
         )
         try:
             for sink in self.sinks:

@@ -1,0 +1,70 @@
+"""Operator commands: a withdrawal asked for by e-mail, retention purges, and the consent record."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+
+def _candor(
+    tmp_path: Path, redis_url: str, prefix: str, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CANDOR_")}
+    env.update(REDIS_URL=redis_url, CANDOR_DATA_DIR=str(tmp_path / "data"), CANDOR_REDIS_PREFIX=prefix)
+    return subprocess.run(
+        [sys.executable, "-m", "adapters.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        input=stdin,
+    )
+
+
+def _interview(tmp_path: Path, redis_url: str, prefix: str) -> None:
+    answers = tmp_path / "answers.txt"
+    answers.write_text("\n\n".join(["yes", "I use it to write weekly status reports for the team."] + ["no"] * 12))
+    result = _candor(tmp_path, redis_url, prefix, "demo", "--answers", str(answers))
+    assert result.returncode == 0, result.stderr
+
+
+def test_an_operator_withdraws_a_participant_after_delivery(tmp_path: Path, redis_url: str) -> None:
+    prefix = f"adm-{uuid.uuid4().hex[:8]}"
+    _interview(tmp_path, redis_url, prefix)
+    data = tmp_path / "data"
+    [document] = list((data / "transcripts").glob("*.json"))
+    record = json.loads(document.read_text())
+    assert record["consent"]["flow_version"] == 1 and record["consent"]["at"].endswith("Z")
+    result = _candor(
+        tmp_path, redis_url, prefix, "participants", "withdraw", "--user", "console:local:demo-participant"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "deleted" in result.stdout
+    assert not list((data / "transcripts").glob("*.json"))
+    assert "weekly status reports" not in (data / "transcripts.csv").read_text()
+    bad = _candor(tmp_path, redis_url, prefix, "participants", "withdraw", "--user", "nobody")
+    assert bad.returncode == 2 and "PLATFORM:WORKSPACE:USER" in bad.stderr
+
+
+def test_purge_removes_transcripts_past_retention(tmp_path: Path, redis_url: str) -> None:
+    prefix = f"adm-{uuid.uuid4().hex[:8]}"
+    _interview(tmp_path, redis_url, prefix)
+    data = tmp_path / "data"
+    [document] = list((data / "transcripts").glob("*.json"))
+    keep = _candor(tmp_path, redis_url, prefix, "purge", "--older-than", "30d")
+    assert keep.returncode == 0 and "removed 0" in keep.stdout and document.exists()
+    old = time.time() - 31 * 86400
+    os.utime(document, (old, old))
+    gone = _candor(tmp_path, redis_url, prefix, "purge", "--older-than", "30d")
+    assert gone.returncode == 0 and "removed 1" in gone.stdout and not document.exists()
+    assert document.stem not in (data / "transcripts.csv").read_text()
+    bad = _candor(tmp_path, redis_url, prefix, "purge", "--older-than", "a month")
+    assert bad.returncode == 2 and "30d" in bad.stderr
