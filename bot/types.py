@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # bot.privacy imports this module; at run time the annotation stays a string
+    from bot.privacy.directory import Directory
 
 
 class Platform(StrEnum):
@@ -43,6 +47,8 @@ class Inbound:
     # Set when the text comes from a button: the kind of question the button belonged to, so a
     # click on an old button cannot answer a later question.
     choice: ReplyKind | None = None
+    # The workspace's people, so colleagues' names are redacted too (None: not known).
+    directory: Directory | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -281,6 +281,7 @@ class SlackStandIn(ThreadedServer):
             "views.publish": self._views_publish,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
+            "users.list": self._users_list,
             "oauth.v2.access": self._oauth_v2_access,
             "apps.connections.open": self._apps_connections_open,
         }
@@ -639,6 +640,16 @@ class SlackStandIn(ThreadedServer):
         if user is None:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": json.loads(json.dumps(user))}
+
+    def _users_list(self, call: Call) -> dict[str, Any]:
+        """Every registered user of the token's team, two per page, so clients must follow the cursor."""
+        team = self._identity(call.token).team_id
+        with self._state.lock:
+            members = [json.loads(json.dumps(u)) for u in self._state.users.values() if u.get("team_id") == team]
+        start = int(str(call.args.get("cursor") or "0"))
+        page = members[start : start + 2]
+        cursor = str(start + 2) if start + 2 < len(members) else ""
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
 
     def _users_lookup_by_email(self, call: Call) -> dict[str, Any]:
         email = call.args.get("email")

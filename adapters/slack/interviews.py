@@ -73,7 +73,9 @@ class SlackInterviews:
                 if not text.strip():
                     return
             participant = await self.people.participant(client, team_id, user)
-            inbound = Inbound(participant, _plain(text), message_id=str(event.get("ts") or event.get("client_msg_id")))
+            directory = await self.people.directory(client, team_id)
+            message_id = str(event.get("ts") or event.get("client_msg_id"))
+            inbound = Inbound(participant, _plain(text), message_id=message_id, directory=directory)
             placeholder = Placeholder(
                 lambda: self._post(client, channel, Reply(render.ONE_MOMENT), escape=False), self.placeholder_after
             )
@@ -87,7 +89,8 @@ class SlackInterviews:
             return
         async with self._order.hold(f"{team_id}:{user}"):
             participant = await self.people.participant(client, team_id, user)
-            await self.engine.edit(participant, str(edited.get("ts")), _plain(edited.get("text") or ""))
+            directory = await self.people.directory(client, team_id)
+            await self.engine.edit(participant, str(edited.get("ts")), _plain(edited.get("text") or ""), directory)
 
     # -- buttons, the slash command, App Home ---------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -12,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import CandorError
+from bot.privacy.directory import Directory, Person
 from bot.types import Participant, Platform
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,53 @@ class People:
     def __init__(self) -> None:
         self._cache: OrderedDict[tuple[str, str], tuple[float, Profile]] = OrderedDict()
         self._dm_channels: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._directories: dict[str, tuple[float, Directory]] = {}
+        self._refreshing: dict[str, asyncio.Task[None]] = {}
+
+    async def directory(self, client: AsyncWebClient, team_id: str) -> Directory | None:
+        """The workspace's people (users.list), so colleagues' names are redacted too.
+
+        Looked up once per workspace and process, then refreshed in the background every hour;
+        kept in memory only. None while it cannot be read (the message still gets pattern redaction).
+        """
+        cached = self._directories.get(team_id)
+        if cached is None:
+            await self._load_directory(client, team_id)
+            cached = self._directories.get(team_id)
+        elif time.monotonic() - cached[0] > CACHE_SECONDS and team_id not in self._refreshing:
+            task = asyncio.ensure_future(self._load_directory(client, team_id))
+            self._refreshing[team_id] = task
+            task.add_done_callback(lambda _: self._refreshing.pop(team_id, None))
+        return cached[1] if cached else None
+
+    async def _load_directory(self, client: AsyncWebClient, team_id: str) -> None:
+        people: list[Person] = []
+        cursor = ""
+        try:
+            for _ in range(500):  # 500 pages of 200: far beyond any workspace
+                response = await client.users_list(limit=200, cursor=cursor or None)
+                for member in response.get("members") or []:
+                    if member.get("deleted") or member.get("is_bot"):
+                        continue
+                    profile = member.get("profile") or {}
+                    names = (
+                        member.get("name"),
+                        member.get("real_name"),
+                        profile.get("display_name"),
+                        profile.get("real_name"),
+                        profile.get("first_name"),
+                        profile.get("last_name"),
+                    )
+                    people.append(Person(tuple(n for n in names if isinstance(n, str) and n.strip())))
+                cursor = ((response.get("response_metadata") or {}).get("next_cursor")) or ""
+                if not cursor:
+                    break
+        except SlackApiError as exc:
+            log.warning(
+                "users.list failed (%s); colleagues' names are not redacted until it works", exc.response.get("error")
+            )
+            return
+        self._directories[team_id] = (time.monotonic(), Directory(people))
 
     async def profile(self, client: AsyncWebClient, team_id: str, user_id: str) -> Profile:
         cached = self._cache.get((team_id, user_id))

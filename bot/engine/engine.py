@@ -22,6 +22,7 @@ from bot.errors import CandorError, FlowNotFound
 from bot.flows import FlowRegistry
 from bot.interviewers import Interviewer
 from bot.privacy import Redactor, conversation_key
+from bot.privacy.directory import Directory
 from bot.privacy.redact import Placeholders
 from bot.state import CommitResult, Interview, RedisStateStore, Role, Status, Turn
 from bot.state.history import HistoryEntry
@@ -185,7 +186,7 @@ class InterviewEngine:
         cleaned = clean(message.text, self.options.max_message_chars)
         text = cleaned.text
         if cleaned.problem is None:
-            text = self._redactor.redact(text, message.participant.names)
+            text = self._redactor.redact(text, message.participant.names, message.directory)
         ck = self.key_for(message.participant)
         is_answer = cleaned.problem is None and message.choice is None and parse_command(text) is None
         if self.options.answer_window_seconds > 0 and is_answer:
@@ -201,12 +202,14 @@ class InterviewEngine:
             )
             return Reception.ready(replies + applied)
 
-    async def edit(self, participant: Participant, message_id: str, new_text: str) -> None:
+    async def edit(
+        self, participant: Participant, message_id: str, new_text: str, directory: Directory | None = None
+    ) -> None:
         """An edited message replaces its part of the stored answer; it never triggers a reply."""
         cleaned = clean(new_text, self.options.max_message_chars)
         if cleaned.problem is not None:
             return
-        text = self._redactor.redact(cleaned.text, participant.names)
+        text = self._redactor.redact(cleaned.text, participant.names, directory)
         ck = self.key_for(participant)
         async with self._locks.hold(ck):
             window = self.options.answer_window_seconds > 0

@@ -8,6 +8,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 
+from bot.privacy.directory import Directory
+
 REDACTED = "[REDACTED]"
 
 
@@ -82,7 +84,7 @@ class Redactor:
     def _mark(self, kind: str) -> str:
         return f"[{kind}]" if self.style is Placeholders.TYPED else self.placeholder
 
-    def redact(self, text: str, names: Iterable[str] = ()) -> str:
+    def redact(self, text: str, names: Iterable[str] = (), directory: Directory | None = None) -> str:
         text = unicodedata.normalize("NFC", text)
         lowered = text.lower()
         # Cheap look-ups first: most answers hold no link, no @ and few digits, so most patterns never run.
@@ -100,8 +102,18 @@ class Redactor:
             text = pattern.sub(_replacer(self._mark(kind), check), text)
         for pattern in _word_patterns(_name_variants(names)):
             text = pattern.sub(lambda m: self._mark("NAME") + (m.group(1) or ""), text)
+        if directory is not None and len(directory):
+            text = self._people(text, directory)
         for pattern in self._terms:
             text = pattern.sub(lambda m: self._mark("TERM") + (m.group(1) or ""), text)
+        return text
+
+    def _people(self, text: str, directory: Directory) -> str:
+        mark = self._mark("NAME")
+        for start, end in reversed(directory.spans(text)):
+            span = text[start:end]
+            ending = span[-2:] if span.lower().endswith(("'s", "’s")) else ""
+            text = text[:start] + mark + ending + text[end:]
         return text
 
 
