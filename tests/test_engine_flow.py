@@ -272,3 +272,21 @@ async def test_history_lists_interviews_and_withdraw_everything_deletes_them(mak
     assert [entry.status for entry in after] == ["withdrawn", "withdrawn", "withdrawn"]
     assert all(not entry.transcript_id for entry in after)
     assert "nothing of yours" in (await engine.withdraw_everything(participant()))[0].text
+
+
+async def test_pseudonyms_are_stable_within_a_study_and_unlinkable_across_studies(make_engine: EngineFactory) -> None:
+    engine = await make_engine(default_flow="long-test")
+    data_dir = make_engine.data_dir  # type: ignore[attr-defined]
+
+    async def interview(flow: str) -> dict[str, object]:
+        await engine.start(participant(), flow)
+        for text in ("yes", "an answer", "stop", "keep"):
+            await engine.handle(message(text))
+        state = await engine.current(participant())
+        assert state is not None
+        return dict(json.loads((data_dir / "transcripts" / f"{state.transcript_id}.json").read_text()))
+
+    first, again, other = await interview("long-test"), await interview("long-test"), await interview("ai-at-work")
+    assert str(first["participant"]).startswith("p_") and first["participant"] == again["participant"]
+    assert other["participant"] != first["participant"]
+    assert "U123" not in json.dumps([first, again, other])

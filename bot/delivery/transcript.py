@@ -32,6 +32,8 @@ class Transcript:
     usage: tuple[int, int, int, int, float, int] = (0, 0, 0, 0, 0.0, 0)
     # When the participant agreed; the consent text is the flow's at ``flow_version``.
     consented_at: float | None = None
+    # A study-scoped pseudonym: compares one person's interviews across waves of one study only.
+    participant: str = ""
 
     @property
     def duration_seconds(self) -> int:
@@ -40,6 +42,7 @@ class Transcript:
     def to_dict(self) -> dict[str, Any]:
         return {
             "transcript_id": self.transcript_id,
+            **({"participant": self.participant} if self.participant else {}),
             "flow_id": self.flow_id,
             "flow_version": self.flow_version,
             "started_at": _iso(self.started_at),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.delivery import Sink, Transcript
 from bot.engine.cache import HeaderCache
@@ -16,10 +16,13 @@ MAX_ATTEMPTS = 40
 
 
 class Delivery:
-    def __init__(self, store: RedisStateStore, sinks: Sequence[Sink], cache: HeaderCache) -> None:
+    def __init__(
+        self, store: RedisStateStore, sinks: Sequence[Sink], cache: HeaderCache, pseudonym: Callable[[str, str], str]
+    ) -> None:
         self.store = store
         self.sinks = tuple(sinks)
         self._cache = cache
+        self._pseudonym = pseudonym
 
     async def deliver(self, ck: str, interview: Interview) -> int:
         """1 when every sink has the transcript; 0 when it stays in Redis and in the outbox."""
@@ -33,6 +36,7 @@ class Delivery:
             turns=tuple(await self.store.turns(ck)),
             usage=interview.usage,
             consented_at=interview.consented_at,
+            participant=self._pseudonym(interview.flow_id, ck),
         )
         try:
             for sink in self.sinks:

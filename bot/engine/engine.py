@@ -21,7 +21,7 @@ from bot.engine.steps import Conversation, End, Outcome
 from bot.errors import CandorError, FlowNotFound
 from bot.flows import FlowRegistry
 from bot.interviewers import Interviewer
-from bot.privacy import Redactor, conversation_key
+from bot.privacy import Redactor, conversation_key, study_pseudonym
 from bot.privacy.directory import Directory
 from bot.privacy.redact import Placeholders
 from bot.state import CommitResult, Interview, RedisStateStore, Role, Status, Turn
@@ -95,7 +95,9 @@ class InterviewEngine:
         self._locks = KeyedLocks()
         self._cache = HeaderCache()
         self._window_generation: dict[str, int] = {}
-        self._delivery = Delivery(store, self.sinks, self._cache)
+        self._delivery = Delivery(
+            store, self.sinks, self._cache, lambda study, ck: study_pseudonym(self._secret, study, ck)
+        )
 
     def key_for(self, participant: Participant) -> str:
         return conversation_key(self._secret, participant)

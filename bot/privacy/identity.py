@@ -30,3 +30,12 @@ def load_or_create_key(configured: str | None, data_dir: Path) -> bytes:
     with os.fdopen(fd, "wb") as handle:
         handle.write(key)
     return key
+
+
+def study_pseudonym(secret: bytes, study_id: str, conversation: str) -> str:
+    """The same person gets the same pseudonym within a study, and unlinkable ones across studies.
+
+    ``conversation`` is already a keyed hash of the platform identity, so no platform id is needed here.
+    """
+    digest = hmac.new(secret, f"study\x1f{study_id}\x1f{conversation}".encode(), hashlib.sha256).hexdigest()
+    return f"p_{digest[:20]}"
