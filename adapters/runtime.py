@@ -10,8 +10,10 @@ from urllib.parse import urlsplit, urlunsplit
 import redis.asyncio as aioredis
 
 from bot.config import Settings
-from bot.delivery import FileSink
+from bot.delivery import FileSink, Sink
+from bot.delivery.webhook import WebhookSink, sign
 from bot.engine import EngineOptions, InterviewEngine
+from bot.errors import ConfigError
 from bot.flows import FlowRegistry, packaged_flows_dir
 from bot.interviewers import Interviewer, ScriptedInterviewer
 from bot.privacy import load_or_create_key
@@ -34,6 +36,32 @@ def printable_url(url: str) -> str:
 
 def flow_dirs(settings: Settings) -> list[Path]:
     return [packaged_flows_dir(), *([settings.flows_dir] if settings.flows_dir else [])]
+
+
+def build_sinks(settings: Settings) -> list[Sink]:
+    """``CANDOR_SINKS``: ``file``, ``file:///path`` or ``https://...`` (webhook), comma-separated."""
+    sinks: list[Sink] = []
+    for raw in (part.strip() for part in settings.sinks.split(",")):
+        if raw in ("", "file"):
+            sinks.append(FileSink(settings.data_dir))
+        elif raw.startswith("file://"):
+            sinks.append(FileSink(Path(raw.removeprefix("file://"))))
+        elif raw.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            if settings.webhook_secret is None:
+                raise ConfigError(
+                    "CANDOR_SINKS has a webhook: set CANDOR_WEBHOOK_SECRET (whsec_...) to sign deliveries"
+                )
+            secret = settings.webhook_secret.get_secret_value()
+            try:
+                sign(secret, "check", 0, b"")
+            except ValueError:
+                raise ConfigError(
+                    "CANDOR_WEBHOOK_SECRET must be whsec_ followed by base64 (Standard Webhooks)"
+                ) from None
+            sinks.append(WebhookSink(raw, secret))
+        else:
+            raise ConfigError(f"CANDOR_SINKS: {raw!r} is not a sink; use file, file:///path or https://...")
+    return sinks or [FileSink(settings.data_dir)]
 
 
 def build_interviewer(settings: Settings) -> Interviewer:
@@ -112,7 +140,7 @@ async def open_runtime(settings: Settings, *, answer_window_seconds: float | Non
         flows=flows,
         store=store,
         interviewer=build_interviewer(settings),
-        sinks=[FileSink(settings.data_dir)],
+        sinks=build_sinks(settings),
         secret=secret,
         options=EngineOptions(
             default_flow=settings.default_flow,

@@ -36,7 +36,10 @@ class Settings(BaseSettings):
     placeholders: str = Field(default="redacted", pattern=r"^(redacted|typed)$")
     # Company, product and project code names, office locations: redacted wherever they appear.
     redact_terms: str = ""
-    sinks: str = Field(default="file", pattern=r"^file$")
+    # Where transcripts go: "file" (the data folder), file:///path, and https:// webhooks, comma-separated.
+    sinks: str = "file"
+    # The Standard Webhooks secret (whsec_...) for webhook sinks.
+    webhook_secret: SecretStr | None = None
     # The Claude interviewer (used when ANTHROPIC_API_KEY is set; ANTHROPIC_BASE_URL is read by the SDK).
     model: str = Field(default=DEFAULT_MODEL, min_length=3)
     model_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
