@@ -9,9 +9,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 
+from adapters.webhook import WebhookSink, sign
 from bot.config import Settings
 from bot.delivery import FileSink, Sink
-from bot.delivery.webhook import WebhookSink, sign
 from bot.engine import EngineOptions, InterviewEngine
 from bot.errors import ConfigError
 from bot.flows import FlowRegistry, packaged_flows_dir

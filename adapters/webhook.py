@@ -1,4 +1,7 @@
-"""A webhook sink: each transcript (and each deletion) POSTed as JSON, signed per Standard Webhooks."""
+"""A webhook sink: each transcript (and each deletion) POSTed as JSON, signed per Standard Webhooks.
+
+It lives with the adapters because it speaks HTTP (aiohttp); the engine only sees the Sink interface.
+"""
 
 from __future__ import annotations
 
