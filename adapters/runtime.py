@@ -39,7 +39,7 @@ def flow_dirs(settings: Settings) -> list[Path]:
 
 
 def build_sinks(settings: Settings) -> list[Sink]:
-    """``CANDOR_SINKS``: ``file``, ``file:///path`` or ``https://...`` (webhook), comma-separated."""
+    """``CANDOR_SINKS``, comma-separated: ``file``, ``file:///path``, ``https://...``, ``postgresql://...``."""
     sinks: list[Sink] = []
     for raw in (part.strip() for part in settings.sinks.split(",")):
         if raw in ("", "file"):
@@ -59,8 +59,14 @@ def build_sinks(settings: Settings) -> list[Sink]:
                     "CANDOR_WEBHOOK_SECRET must be whsec_ followed by base64 (Standard Webhooks)"
                 ) from None
             sinks.append(WebhookSink(raw, secret))
+        elif raw.startswith(("postgresql://", "postgres://")):
+            from adapters.postgres_sink import PostgresSink
+
+            sinks.append(PostgresSink(raw))
         else:
-            raise ConfigError(f"CANDOR_SINKS: {raw!r} is not a sink; use file, file:///path or https://...")
+            raise ConfigError(
+                f"CANDOR_SINKS: {raw!r} is not a sink; use file, file:///path, https://... or postgresql://..."
+            )
     return sinks or [FileSink(settings.data_dir)]
 
 
