@@ -39,7 +39,7 @@ def flow_dirs(settings: Settings) -> list[Path]:
 
 
 def build_sinks(settings: Settings) -> list[Sink]:
-    """``CANDOR_SINKS``, comma-separated: ``file``, ``file:///path``, ``https://...``, ``postgresql://...``."""
+    """``CANDOR_SINKS``, comma-separated: ``file``, ``file:///path``, ``https://``, ``s3://``, ``postgresql://``."""
     sinks: list[Sink] = []
     for raw in (part.strip() for part in settings.sinks.split(",")):
         if raw in ("", "file"):
@@ -63,9 +63,14 @@ def build_sinks(settings: Settings) -> list[Sink]:
             from adapters.postgres_sink import PostgresSink
 
             sinks.append(PostgresSink(raw))
+        elif raw.startswith("s3://"):
+            from adapters.s3_sink import S3Sink
+
+            sinks.append(S3Sink(raw, settings.s3_endpoint_url))
         else:
             raise ConfigError(
-                f"CANDOR_SINKS: {raw!r} is not a sink; use file, file:///path, https://... or postgresql://..."
+                f"CANDOR_SINKS: {raw!r} is not a sink;"
+                " use file, file:///path, https://..., s3://BUCKET/PREFIX or postgresql://..."
             )
     return sinks or [FileSink(settings.data_dir)]
 

@@ -36,8 +36,10 @@ class Settings(BaseSettings):
     placeholders: str = Field(default="redacted", pattern=r"^(redacted|typed)$")
     # Company, product and project code names, office locations: redacted wherever they appear.
     redact_terms: str = ""
-    # Where transcripts go: "file" (the data folder), file:///path, and https:// webhooks, comma-separated.
+    # Where transcripts go, comma-separated: "file" (the data folder), file:///path, https://, s3://, postgresql://.
     sinks: str = "file"
+    # For s3:// sinks on an S3-compatible store (MinIO and others); unset means AWS.
+    s3_endpoint_url: str | None = None
     # The Standard Webhooks secret (whsec_...) for webhook sinks.
     webhook_secret: SecretStr | None = None
     # The Claude interviewer (used when ANTHROPIC_API_KEY is set; ANTHROPIC_BASE_URL is read by the SDK).

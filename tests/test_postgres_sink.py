@@ -17,7 +17,7 @@ from bot.delivery import Transcript, dataset_text
 from bot.state import Role, Turn
 
 # Found, not started: DATABASE_URL when set, else a server on the standard local port.
-_URLS = [os.environ.get("CANDOR_TEST_DATABASE_URL", ""), "postgresql://postgres@127.0.0.1:5432/postgres"]
+_URLS = [os.environ.get("DATABASE_URL", ""), "postgresql://postgres@127.0.0.1:5432/postgres"]
 
 
 async def _reachable() -> str | None:
@@ -34,7 +34,7 @@ async def _reachable() -> str | None:
 async def database_url() -> AsyncIterator[str]:
     url = await _reachable()
     if url is None:
-        pytest.skip("no PostgreSQL server: set CANDOR_TEST_DATABASE_URL=postgresql://user@host:port/db")
+        pytest.skip("no PostgreSQL server: set DATABASE_URL=postgresql://user@host:port/db")
     yield url
 
 
