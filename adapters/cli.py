@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from adapters import admin_cli, eval_cli
+from adapters import admin_cli, eval_cli, sinks_cli
 from adapters.console import AnswersFileError, ConsoleChat, answers_from, answers_from_terminal, read_answers
 from adapters.runtime import flow_dirs, open_runtime
 from adapters.slack.config import SlackSettings
@@ -58,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     participant_commands = participants.add_subparsers(dest="participants_command", required=True)
     withdraw = participant_commands.add_parser("withdraw", help="delete everything held about a participant")
     withdraw.add_argument("--user", required=True, help="PLATFORM:WORKSPACE:USER, e.g. slack:T0123:U0456")
+    sinks = commands.add_parser("sinks", help="transcripts waiting for delivery, per sink")
+    sink_commands = sinks.add_subparsers(dest="sinks_command", required=True)
+    sink_commands.add_parser("status", help="show what is waiting and which sinks are failing")
+    sink_commands.add_parser("retry", help="try every waiting transcript again now")
     purge = commands.add_parser("purge", help="delete delivered transcripts kept locally past the retention period")
     purge.add_argument("--older-than", required=True, help="e.g. 30d, 12h")
     teams = commands.add_parser("teams", help="Microsoft Teams helpers")
@@ -189,6 +193,7 @@ def _run(args: argparse.Namespace) -> int:
         "participants": admin_cli.withdraw,
         "purge": admin_cli.purge,
         "serve": _serve,
+        "sinks": sinks_cli.sinks,
         "slack": lambda s, a: _manifest(a),
         "teams": lambda s, a: _teams_package(a),
     }

@@ -110,7 +110,9 @@ class Runtime:
             self.embedded.stop()
 
 
-async def open_runtime(settings: Settings, *, answer_window_seconds: float | None = None) -> Runtime:
+async def open_runtime(
+    settings: Settings, *, answer_window_seconds: float | None = None, retry_outbox: bool = True
+) -> Runtime:
     """Connect everything; raises StoreUnavailable (with the URL) when Redis cannot be reached."""
     flows = FlowRegistry.from_dirs(flow_dirs(settings))
     flows.get(settings.default_flow)  # fail at startup, not at the first message
@@ -162,5 +164,6 @@ async def open_runtime(settings: Settings, *, answer_window_seconds: float | Non
             redact_terms=tuple(t.strip() for t in settings.redact_terms.split(",") if t.strip()),
         ),
     )
-    await engine.deliver_outbox()
+    if retry_outbox:
+        await engine.deliver_outbox()
     return Runtime(engine=engine, client=client, embedded=embedded, redis_url=printable_url(url), secret=secret)

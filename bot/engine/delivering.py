@@ -38,13 +38,24 @@ class Delivery:
             consented_at=interview.consented_at,
             participant=self._pseudonym(interview.flow_id, ck),
         )
-        try:
-            for sink in self.sinks:
-                await sink.deliver(transcript)
-        except Exception:
-            log.exception("delivery of %s failed; it stays in the outbox", interview.transcript_id)
+        if not await self._hand_to_every_sink(transcript):
             return 0
         return await self._mark_delivered(ck, interview, transcript.transcript_id)
+
+    async def _hand_to_every_sink(self, transcript: Transcript) -> bool:
+        """Every sink is tried, so one that is down doesn't hold back the others' ledgers."""
+        ledger = self.store.sink_ledger
+        ok = True
+        for sink in self.sinks:
+            try:
+                await sink.deliver(transcript)
+            except Exception as error:
+                log.exception("delivery of %s to %s failed; it stays queued", transcript.transcript_id, sink.name)
+                await ledger.failed(sink.name, transcript.transcript_id, error)
+                ok = False
+            else:
+                await ledger.succeeded(sink.name, transcript.transcript_id)
+        return ok
 
     async def _mark_delivered(self, ck: str, interview: Interview, transcript_id: str) -> int:
         for attempt in range(MAX_ATTEMPTS):
@@ -66,6 +77,7 @@ class Delivery:
     async def delete(self, transcript_id: str) -> None:
         for sink in self.sinks:
             await sink.delete(transcript_id)
+        await self.store.sink_ledger.forget([sink.name for sink in self.sinks], transcript_id)
 
     async def retry_outbox(self) -> int:
         delivered = 0

@@ -16,6 +16,7 @@ from bot.errors import StoreUnavailable
 from bot.state import scripts
 from bot.state.history import HISTORY_LIMIT, HistoryEntry
 from bot.state.model import Interview, Turn
+from bot.state.sink_ledger import SinkLedger
 
 T = TypeVar("T")
 # How long a deleted conversation still recognises re-delivered platform events.
@@ -63,6 +64,7 @@ class RedisStateStore:
         self._push = client.register_script(scripts.PUSH_PENDING)
         self._replace = client.register_script(scripts.REPLACE_PENDING)
         self.outbox_key = f"{prefix}:outbox"
+        self.sink_ledger = SinkLedger(client, prefix)
 
     def _keys(self, ck: str, message_id: str = "") -> list[str]:
         """Interview list, pending list, de-dup tombstone, outbox: the KEYS of every script."""
