@@ -165,5 +165,5 @@ async def open_runtime(
         ),
     )
     if retry_outbox:
-        await engine.deliver_outbox()
+        await engine.deliver_outbox(force=True)
     return Runtime(engine=engine, client=client, embedded=embedded, redis_url=printable_url(url), secret=secret)

@@ -46,7 +46,7 @@ def sinks(settings: Settings, args: argparse.Namespace) -> int:
         try:
             before: list[str] = []
             if args.sinks_command == "retry":
-                delivered = await runtime.engine.deliver_outbox()
+                delivered = await runtime.engine.deliver_outbox(force=True)
                 before = [f"delivered {delivered} transcript(s)", ""]
             lines = before + await _report(runtime)
             return lines, len(await runtime.engine.store.outbox())

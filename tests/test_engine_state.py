@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 import pytest
@@ -179,10 +180,34 @@ async def test_a_failed_delivery_stays_in_the_outbox_until_it_succeeds(make_engi
     state = await engine.current(participant())
     assert state is not None and state.status is Status.COMPLETED and state.turn_count > 0
     blocked.unlink()
-    assert await engine.deliver_outbox() == 1
+    assert await engine.deliver_outbox(force=True) == 1
     assert await engine.store.outbox() == []
     assert (blocked / "transcripts" / f"{state.transcript_id}.json").exists()
     assert await engine.store.turns(engine.key_for(participant())) == []
+
+
+async def test_a_failing_transcript_backs_off_before_the_next_attempt(make_engine: EngineFactory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.delivery import FileSink
+
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the sink wants a folder")
+    engine = await make_engine(default_flow="long-test", sinks=[FileSink(blocked)])
+    for text in ("hi", "yes", "an answer", "stop", "keep"):
+        await engine.handle(message(text))
+    state = await engine.current(participant())
+    assert state is not None
+    ledger = engine.store.sink_ledger
+    first = await ledger.failure("file", state.transcript_id)
+    assert first is not None and first.attempts == 1 and first.error == "NotADirectoryError"
+    blocked.unlink()
+    # Fixed, but the 30 s backoff after the first failure still holds; forcing skips it.
+    assert await engine.deliver_outbox() == 0
+    # Two failures ago, an hour back: the doubled backoff (60 s) has passed.
+    past = time.time() - 3600
+    await engine.store.client.hset(ledger._key("file"), state.transcript_id, f"2|{past - 60}|{past}|OSError")
+    assert await engine.deliver_outbox() == 1
+    assert await ledger.failure("file", state.transcript_id) is None
+    assert await engine.store.outbox() == []
 
 
 async def test_conversation_keys_do_not_contain_platform_ids(make_engine: EngineFactory) -> None:

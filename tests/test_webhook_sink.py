@@ -73,7 +73,7 @@ async def test_transcripts_and_deletions_are_signed_and_retried(
         await engine.handle(message(text))
     assert receiver.events == [] and await engine.store.outbox()  # kept for a retry
     receiver.fail_with = 0
-    assert await engine.deliver_outbox() == 1
+    assert await engine.deliver_outbox(force=True) == 1
     [delivered] = receiver.events
     assert delivered["type"] == "transcript.delivered" and delivered["id"].endswith(".delivered")
     assert "an answer worth keeping" in delivered["data"]["text"] and delivered["data"]["participant"].startswith("p_")

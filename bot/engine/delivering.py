@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable, Sequence
 
 from bot.delivery import Sink, Transcript
@@ -13,6 +14,8 @@ from bot.state import CommitResult, Interview, RedisStateStore, Status
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 40
+BACKOFF_FIRST_SECONDS = 30.0
+BACKOFF_MAX_SECONDS = 3600.0
 
 
 class Delivery:
@@ -79,10 +82,26 @@ class Delivery:
             await sink.delete(transcript_id)
         await self.store.sink_ledger.forget([sink.name for sink in self.sinks], transcript_id)
 
-    async def retry_outbox(self) -> int:
+    async def retry_outbox(self, *, force: bool = False) -> int:
+        """Each waiting transcript backs off on its own: 30 s after a first failure, doubling to an hour."""
         delivered = 0
+        now = time.time()
         for ck in await self.store.outbox():
             interview = await self.store.load(ck)
-            if interview is not None and interview.status is Status.COMPLETED and interview.turn_count > 0:
-                delivered += await self.deliver(ck, interview)
+            if interview is None or interview.status is not Status.COMPLETED or interview.turn_count == 0:
+                continue
+            if not force and now < await self._next_attempt_at(interview.transcript_id):
+                continue
+            delivered += await self.deliver(ck, interview)
         return delivered
+
+    async def _next_attempt_at(self, transcript_id: str) -> float:
+        ledger = self.store.sink_ledger
+        failures = [await ledger.failure(sink.name, transcript_id) for sink in self.sinks]
+        known = [failure for failure in failures if failure is not None]
+        if not known:
+            return 0.0
+        attempts = max(failure.attempts for failure in known)
+        last_at = max(failure.last_at for failure in known)
+        backoff: float = min(BACKOFF_FIRST_SECONDS * 2.0 ** (attempts - 1), BACKOFF_MAX_SECONDS)
+        return last_at + backoff

@@ -243,9 +243,9 @@ class InterviewEngine:
             return []
         return self._where_we_are(interview)
 
-    async def deliver_outbox(self) -> int:
-        """Retry transcripts whose delivery failed earlier; returns how many were delivered."""
-        return await self._delivery.retry_outbox()
+    async def deliver_outbox(self, *, force: bool = False) -> int:
+        """Retry transcripts whose delivery failed earlier (``force``: ignore the backoff); how many went."""
+        return await self._delivery.retry_outbox(force=force)
 
     async def history(self, participant: Participant) -> list[HistoryEntry]:
         """The participant's interviews, newest first: the live one (if any), then past ones."""

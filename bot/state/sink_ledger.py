@@ -48,6 +48,10 @@ class SinkLedger:
         for sink in sinks:
             await self.succeeded(sink, transcript_id)
 
+    async def failure(self, sink: str, transcript_id: str) -> SinkFailure | None:
+        raw = await self.client.hget(self._key(sink), transcript_id)
+        return _parse(transcript_id, raw) if raw else None
+
     async def failures(self, sink: str) -> list[SinkFailure]:
         raw = await self.client.hgetall(self._key(sink))
         found = [_parse(_text(field), value) for field, value in raw.items()]
