@@ -70,6 +70,22 @@ async def test_a_retried_delivery_never_replaces_the_first_object(s3_endpoint: s
     assert "Contents" not in s3.list_objects_v2(Bucket="candor-once")
 
 
+async def test_withdrawal_removes_every_version_on_a_versioned_bucket(s3_endpoint: str) -> None:
+    s3 = client(s3_endpoint)
+    s3.create_bucket(Bucket="candor-versioned")
+    s3.put_bucket_versioning(Bucket="candor-versioned", VersioningConfiguration={"Status": "Enabled"})
+    sink = S3Sink("s3://candor-versioned", client=s3)
+    await sink.deliver(transcript("work_0003"))
+    # Someone else's edit made a second version; an unrelated object shares the prefix.
+    s3.put_object(Bucket="candor-versioned", Key="work_0003.json", Body=b"{}")
+    s3.put_object(Bucket="candor-versioned", Key="work_0003.json.bak", Body=b"keep me")
+    assert await sink.delete("work_0003") is True
+    left = s3.list_object_versions(Bucket="candor-versioned")
+    keys = [entry["Key"] for entry in [*left.get("Versions", []), *left.get("DeleteMarkers", [])]]
+    assert keys == ["work_0003.json.bak"]
+    assert await sink.delete("work_0003") is False
+
+
 async def test_a_missing_bucket_keeps_the_transcript_in_the_outbox(
     make_engine: EngineFactory, s3_endpoint: str, aws_env: None, tmp_path: Path
 ) -> None:
