@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import AsyncIterator
+import warnings
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -16,26 +17,23 @@ from bot.config import Settings
 from bot.delivery import Transcript, dataset_text
 from bot.state import Role, Turn
 
-# Found, not started: DATABASE_URL when set, else a server on the standard local port.
-_URLS = [os.environ.get("DATABASE_URL", ""), "postgresql://postgres@127.0.0.1:5432/postgres"]
 
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """DATABASE_URL when set, else a PostgreSQL server of our own (pgserver's bundled binaries)."""
+    given = os.environ.get("DATABASE_URL")
+    if given:
+        yield given
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        import pgserver
 
-async def _reachable() -> str | None:
-    for url in filter(None, _URLS):
-        try:
-            async with await psycopg.AsyncConnection.connect(url, connect_timeout=3):
-                return url
-        except psycopg.Error:
-            continue
-    return None
-
-
-@pytest.fixture
-async def database_url() -> AsyncIterator[str]:
-    url = await _reachable()
-    if url is None:
-        pytest.skip("no PostgreSQL server: set DATABASE_URL=postgresql://user@host:port/db")
-    yield url
+        server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
 
 
 def transcript(tid: str) -> Transcript:
