@@ -210,6 +210,37 @@ async def test_a_failing_transcript_backs_off_before_the_next_attempt(make_engin
     assert await engine.store.outbox() == []
 
 
+async def test_a_retry_from_redis_builds_the_same_document_as_the_first_attempt(
+    make_engine: EngineFactory,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from bot.delivery import FileSink
+    from tests.conftest import Clock
+
+    class HalfDown:
+        """Takes the transcript on the second attempt, so the file sink sees a redelivery."""
+
+        name = "half-down"
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        async def deliver(self, transcript: object) -> None:
+            self.calls += 1
+            if self.calls == 1:
+                raise ConnectionError("down for a moment")
+
+        async def delete(self, transcript_id: str) -> bool:
+            return False
+
+    clock = Clock()
+    clock.now = 1_800_000_000.9996  # truncates to :00 in memory but is stored as .000 of the next second
+    engine = await make_engine(default_flow="long-test", sinks=[FileSink(tmp_path), HalfDown()], clock=clock)
+    for text in ("hi", "yes", "an answer", "stop", "keep"):
+        await engine.handle(message(text))
+    assert await engine.deliver_outbox(force=True) == 1  # the file sink found the very same document
+
+
 async def test_conversation_keys_do_not_contain_platform_ids(make_engine: EngineFactory) -> None:
     engine = await make_engine()
     user = f"U{uuid.uuid4().hex[:8].upper()}"

@@ -33,12 +33,13 @@ class Delivery:
             transcript_id=interview.transcript_id,
             flow_id=interview.flow_id,
             flow_version=interview.flow_version,
-            started_at=interview.started_at,
-            ended_at=interview.last_at,
+            # Rounded as the stored header rounds them, so a retry from Redis builds the same document.
+            started_at=round(interview.started_at, 3),
+            ended_at=round(interview.last_at, 3),
             ended_by=interview.ended_by,
             turns=tuple(await self.store.turns(ck)),
             usage=interview.usage,
-            consented_at=interview.consented_at,
+            consented_at=None if interview.consented_at is None else round(interview.consented_at, 3),
             participant=self._pseudonym(interview.flow_id, ck),
         )
         if not await self._hand_to_every_sink(transcript):
