@@ -7,6 +7,7 @@ import socket
 import subprocess
 import time
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -182,3 +183,21 @@ async def keys_and_values(client: aioredis.Redis, prefix: str) -> dict[str, str]
             value = str(await client.smembers(key))
         out[key.decode()] = value
     return out
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """DATABASE_URL when set, else a PostgreSQL server of our own (pgserver's bundled binaries)."""
+    given = os.environ.get("DATABASE_URL")
+    if given:
+        yield given
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        import pgserver
+
+        server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()

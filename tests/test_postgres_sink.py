@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import warnings
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -16,24 +13,6 @@ from adapters.runtime import build_sinks
 from bot.config import Settings
 from bot.delivery import Transcript, dataset_text
 from bot.state import Role, Turn
-
-
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """DATABASE_URL when set, else a PostgreSQL server of our own (pgserver's bundled binaries)."""
-    given = os.environ.get("DATABASE_URL")
-    if given:
-        yield given
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        import pgserver
-
-        server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
-    try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
 
 
 def transcript(tid: str) -> Transcript:
