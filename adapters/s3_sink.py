@@ -55,26 +55,19 @@ class S3Sink:
     def _delete(self, transcript_id: str) -> bool:
         """Every stored version goes: on a versioned bucket a plain delete would only hide the text."""
         key = self.key(transcript_id)
-        existed = self._exists(key)
         versions: list[dict[str, str]] = []
+        existed = False  # the newest entry is an object, not a delete marker (unversioned: version "null")
         for page in self._client.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=key):
-            for entry in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+            for entry in page.get("Versions", []):
+                if entry["Key"] == key:
+                    versions.append({"Key": key, "VersionId": entry["VersionId"]})
+                    existed = existed or bool(entry.get("IsLatest"))
+            for entry in page.get("DeleteMarkers", []):
                 if entry["Key"] == key:
                     versions.append({"Key": key, "VersionId": entry["VersionId"]})
         for first in range(0, len(versions), 1000):
             self._client.delete_objects(Bucket=self.bucket, Delete={"Objects": versions[first : first + 1000]})
-        if existed and not versions:
-            self._client.delete_object(Bucket=self.bucket, Key=key)
         return existed
-
-    def _exists(self, key: str) -> bool:
-        try:
-            self._client.head_object(Bucket=self.bucket, Key=key)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise
-        return True
 
     async def deliver(self, transcript: Transcript) -> None:
         await asyncio.to_thread(self._put, transcript)

@@ -18,7 +18,7 @@ def _age(seconds: float) -> str:
     return f"{seconds / 3600:.1f}h"
 
 
-async def _report(runtime: Runtime) -> list[str]:
+async def _report(runtime: Runtime) -> tuple[list[str], int]:
     now = time.time()
     waiting = await runtime.engine.store.outbox()
     header = f"{'sink':<10} {'failing':>7}  oldest  last error"
@@ -35,7 +35,7 @@ async def _report(runtime: Runtime) -> list[str]:
             f"{sink.name:<10} {len(failures):>7}  {oldest:<6}  {newest.error} {_age(now - newest.last_at)} ago"
             f" ({attempts} failed attempt(s))"
         )
-    return lines
+    return lines, len(waiting)
 
 
 def sinks(settings: Settings, args: argparse.Namespace) -> int:
@@ -48,8 +48,8 @@ def sinks(settings: Settings, args: argparse.Namespace) -> int:
             if args.sinks_command == "retry":
                 delivered = await runtime.engine.deliver_outbox(force=True)
                 before = [f"delivered {delivered} transcript(s)", ""]
-            lines = before + await _report(runtime)
-            return lines, len(await runtime.engine.store.outbox())
+            lines, waiting = await _report(runtime)
+            return before + lines, waiting
         finally:
             await runtime.close()
 
