@@ -13,6 +13,7 @@ from bot.delivery import FileSink
 from bot.errors import ConfigError
 from bot.types import Participant, Platform
 
+_STUDY = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _DURATION = re.compile(r"^(\d+)([dhm])$")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60}
 
@@ -34,13 +35,19 @@ def parse_participant(raw: str) -> Participant:
 def withdraw(settings: Settings, args: argparse.Namespace) -> int:
     """A withdrawal asked for by e-mail: delete everything held about this participant."""
     participant = parse_participant(args.user)
+    if args.study is not None and not _STUDY.match(args.study):
+        raise ConfigError(f"--study {args.study!r}: write a study's flow id, e.g. ai-at-work")
 
     async def run() -> str:
         runtime = await open_runtime(settings, answer_window_seconds=0)
         try:
             history = await runtime.engine.history(participant)
-            replies = await runtime.engine.withdraw_everything(participant)
-            return f"{replies[0].text} ({len(history)} interview record(s) for this participant.)"
+            if args.study is not None:
+                # A retired study's flow may be gone from the deployment; its transcripts still count.
+                history = [entry for entry in history if entry.flow_id == args.study]
+            replies = await runtime.engine.withdraw_everything(participant, args.study)
+            scope = f" in study {args.study}" if args.study else ""
+            return f"{replies[0].text} ({len(history)} interview record(s) for this participant{scope}.)"
         finally:
             await runtime.close()
 

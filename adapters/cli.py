@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--out", required=True, type=Path, help="where to write the draft flow (YAML)")
     plan.add_argument("--id", help="the flow id to use (default: Claude proposes one)")
     plan.add_argument("--force", action="store_true", help="replace --out if it exists")
+    plan.add_argument(
+        "--study-from", help="copy the study facts (who, why, contact, retention) from this flow (default: the default)"
+    )
     review = flow_commands.add_parser("review", help="show a flow as participants see it, then the researcher notes")
     review.add_argument("path", type=Path)
     evaluate = commands.add_parser("eval", help="replay real interviews' answers and measure the interviewer")
@@ -58,12 +61,14 @@ def _parser() -> argparse.ArgumentParser:
     participant_commands = participants.add_subparsers(dest="participants_command", required=True)
     withdraw = participant_commands.add_parser("withdraw", help="delete everything held about a participant")
     withdraw.add_argument("--user", required=True, help="PLATFORM:WORKSPACE:USER, e.g. slack:T0123:U0456")
+    withdraw.add_argument("--study", help="only this study (flow id), e.g. ai-at-work; default: every study")
     sinks = commands.add_parser("sinks", help="transcripts waiting for delivery, per sink")
     sink_commands = sinks.add_subparsers(dest="sinks_command", required=True)
     sink_commands.add_parser("status", help="show what is waiting and which sinks are failing")
     sink_commands.add_parser("retry", help="try every waiting transcript again now")
     purge = commands.add_parser("purge", help="delete delivered transcripts kept locally past the retention period")
     purge.add_argument("--older-than", required=True, help="e.g. 30d, 12h")
+    commands.add_parser("worker", help="run background jobs (delivery retries); start as many as you like")
     teams = commands.add_parser("teams", help="Microsoft Teams helpers")
     teams_commands = teams.add_subparsers(dest="teams_command", required=True)
     package = teams_commands.add_parser("package", help="build the Teams app package (zip) to upload")
@@ -134,16 +139,28 @@ def _port(given: int | None) -> int:
     return int(raw)
 
 
-def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from adapters.service import serve
-    from adapters.slack.config import load_slack_settings
-    from adapters.teams.config import load_teams_settings
-
+def _require_shared_keys(settings: Settings) -> None:
+    """Servers and workers must share keys: a key generated per machine would split one person in two."""
     if settings.pseudonym_key is None and not settings.development:
         raise ConfigError(
             "CANDOR_PSEUDONYM_KEY is not set: give the server a long random secret (it keys the hashes that keep "
             "participants unidentifiable), or set CANDOR_DEVELOPMENT=1 to use a key generated on this machine"
         )
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.worker import main as worker_main
+
+    _require_shared_keys(settings)
+    return worker_main(settings)
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.service import serve
+    from adapters.slack.config import load_slack_settings
+    from adapters.teams.config import load_teams_settings
+
+    _require_shared_keys(settings)
     slack_settings = load_slack_settings()
     teams_settings = load_teams_settings()
     teams_settings.check(args.host)
@@ -196,6 +213,7 @@ def _run(args: argparse.Namespace) -> int:
         "sinks": sinks_cli.sinks,
         "slack": lambda s, a: _manifest(a),
         "teams": lambda s, a: _teams_package(a),
+        "worker": _worker,
     }
     return handlers[args.command](settings, args)
 

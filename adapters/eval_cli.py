@@ -17,11 +17,11 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from adapters.runtime import Runtime, open_runtime
+from adapters.runtime import Runtime, flow_dirs, open_runtime
 from bot.config import Settings
 from bot.engine import InterviewEngine
 from bot.engine.texts import COMMANDS_HINT
-from bot.errors import ConfigError
+from bot.errors import ConfigError, FlowNotFound
 from bot.evaluation import (
     CaptureSink,
     InterviewMetrics,
@@ -34,7 +34,7 @@ from bot.evaluation import (
     replay,
     summarize,
 )
-from bot.flows import Flow, FlowFileError, load_flow_file
+from bot.flows import Flow, FlowFileError, FlowRegistry, load_flow_file, privacy_notice
 
 # The same codes as adapters.cli: 1 something failed, 2 bad input from the operator.
 EXIT_ERROR = 1
@@ -201,6 +201,11 @@ def plan(settings: Settings, args: argparse.Namespace) -> int:
     if args.out.exists() and not args.force:
         raise ConfigError(f"{args.out} already exists: choose another --out, or add --force to replace it")
     goals = _goals(args.goals)
+    source = args.study_from or settings.default_flow
+    try:
+        study = FlowRegistry.from_dirs(flow_dirs(settings)).get(source).study
+    except FlowNotFound as exc:
+        raise ConfigError(f"--study-from: {exc}") from None
     import anthropic
 
     from bot.flows.planning import PlanFailed, draft_flow, draft_yaml
@@ -211,7 +216,7 @@ def plan(settings: Settings, args: argparse.Namespace) -> int:
             max_retries=settings.model_max_retries,
             timeout=max(settings.model_timeout_seconds, 180.0),  # a whole flow takes longer than one turn
         ) as client:
-            return await draft_flow(client, settings.model, goals, flow_id=args.id)
+            return await draft_flow(client, settings.model, goals, study=study, flow_id=args.id)
 
     try:
         draft = asyncio.run(run())
@@ -228,6 +233,7 @@ def plan(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_ERROR
     tries = "first try" if draft.attempts == 1 else "after one correction"
     print(f"wrote {args.out}: DRAFT {draft.flow.id}, {len(draft.flow.questions)} questions ({tries}).")
+    print(f"The study facts (who, contact, storage, retention) were copied from {source}: check them too.")
     print(f"Review it before use: candor flows review {args.out}")
     return 0
 
@@ -248,7 +254,9 @@ def review_text(flow: Flow) -> str:
     """What a participant reads, in order; then, apart, what only the interviewer sees."""
     lines = [f"{flow.title} ({flow.id} v{flow.version}), about {flow.estimated_minutes} minutes", ""]
     lines += ["WHAT THE PARTICIPANT SEES", "=" * 25, "", "Introduction:", *_block(flow.introduction)]
-    lines += ["", *_block(COMMANDS_HINT), "", "Consent (Yes / No):", *_block(flow.consent), "", "Questions:"]
+    lines += ["", *_block(COMMANDS_HINT), "", "Privacy notice (with the scripted interviewer; Claude adds its name):"]
+    lines += [*_block(privacy_notice(flow.study, "", flow.model_sees_unredacted))]
+    lines += ["", "Consent (Yes / No):", *_block(flow.consent), "", "Questions:"]
     for number, question in enumerate(flow.questions, 1):
         lines += _block(question.ask, f"{number:>3}. ", "     ")
     lines += ["", "Closing question:", *_block(flow.closing_question), "", "Thank-you:", *_block(flow.thank_you)]

@@ -100,6 +100,8 @@ class Runtime:
     redis_url: str
     # The deployment's key for keyed hashes of platform identities.
     secret: bytes
+    # The URL to connect with (redis_url above hides any password, for messages).
+    connect_url: str = ""
 
     async def close(self) -> None:
         close_interviewer = getattr(self.engine.interviewer, "close", None)
@@ -162,8 +164,17 @@ async def open_runtime(
             support_resources=settings.support_resources,
             placeholders=Placeholders(settings.placeholders),
             redact_terms=tuple(t.strip() for t in settings.redact_terms.split(",") if t.strip()),
+            delivery_backoff_seconds=settings.delivery_backoff_seconds,
+            delivery_backoff_max_seconds=settings.delivery_backoff_max_seconds,
         ),
     )
     if retry_outbox:
         await engine.deliver_outbox(force=True)
-    return Runtime(engine=engine, client=client, embedded=embedded, redis_url=printable_url(url), secret=secret)
+    return Runtime(
+        engine=engine,
+        client=client,
+        embedded=embedded,
+        redis_url=printable_url(url),
+        secret=secret,
+        connect_url=url,
+    )

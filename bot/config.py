@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     sinks: str = "file"
     # For s3:// sinks on an S3-compatible store (MinIO and others); unset means AWS.
     s3_endpoint_url: str | None = None
+    # The first wait before a sink that refused a transcript is tried again; it doubles, up to an hour.
+    delivery_backoff_seconds: float = Field(default=30.0, ge=0.1, le=3600)
+    delivery_backoff_max_seconds: float = Field(default=3600.0, ge=0.1, le=86400)
+    # How often `candor worker` looks for transcripts waiting for a sink: 1-59 seconds, or whole minutes.
+    delivery_retry_seconds: int = Field(default=30, ge=1, le=3600)
     # The Standard Webhooks secret (whsec_...) for webhook sinks.
     webhook_secret: SecretStr | None = None
     # The Claude interviewer (used when ANTHROPIC_API_KEY is set; ANTHROPIC_BASE_URL is read by the SDK).

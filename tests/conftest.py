@@ -18,7 +18,7 @@ import redis.asyncio as aioredis
 
 from bot.delivery import FileSink, Sink
 from bot.engine import EngineOptions, InterviewEngine
-from bot.flows import Flow, FlowRegistry, Question, packaged_flows_dir
+from bot.flows import Flow, FlowRegistry, Question, StudyInfo, packaged_flows_dir
 from bot.interviewers import ScriptedInterviewer
 from bot.state import RedisStateStore
 from bot.state.embedded import redis_server_binary
@@ -96,6 +96,16 @@ class Clock:
         self.now += seconds
 
 
+TEST_STUDY = StudyInfo(
+    organizer="The test research team",
+    purpose="We check that the interview engine works",
+    audience="Only the people running these tests",
+    storage="A temporary folder of the test run",
+    retention="Until the test run ends",
+    contact="Whoever runs the tests",
+)
+
+
 def long_flow(questions: int = 60, follow_ups: int = 0) -> Flow:
     return Flow(
         id="long-test",
@@ -106,6 +116,7 @@ def long_flow(questions: int = 60, follow_ups: int = 0) -> Flow:
         estimated_minutes=30,
         time_budget_minutes=240,
         introduction="A test study with many questions.",
+        study=TEST_STUDY,
         consent="Shall we start?",
         closing_question="Anything else?",
         thank_you="Thanks for your time.",

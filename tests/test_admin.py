@@ -42,7 +42,8 @@ def test_an_operator_withdraws_a_participant_after_delivery(tmp_path: Path, redi
     data = tmp_path / "data"
     [document] = list((data / "transcripts").glob("*.json"))
     record = json.loads(document.read_text())
-    assert record["consent"]["flow_version"] == 1 and record["consent"]["at"].endswith("Z")
+    assert record["consent"]["flow_version"] == 2 and record["consent"]["at"].endswith("Z")
+    assert len(record["consent"]["text_version"]) == 12
     result = _candor(
         tmp_path, redis_url, prefix, "participants", "withdraw", "--user", "console:local:demo-participant"
     )
@@ -52,6 +53,30 @@ def test_an_operator_withdraws_a_participant_after_delivery(tmp_path: Path, redi
     assert "weekly status reports" not in (data / "transcripts.csv").read_text()
     bad = _candor(tmp_path, redis_url, prefix, "participants", "withdraw", "--user", "nobody")
     assert bad.returncode == 2 and "PLATFORM:WORKSPACE:USER" in bad.stderr
+
+
+def test_a_withdrawal_can_be_limited_to_one_study(tmp_path: Path, redis_url: str) -> None:
+    prefix = f"adm-{uuid.uuid4().hex[:8]}"
+    _interview(tmp_path, redis_url, prefix)
+    answers = tmp_path / "meetings.txt"
+    answers.write_text("\n\n".join(["yes", "Our Tuesday planning meeting runs long every week."] + ["no"] * 12))
+    result = _candor(tmp_path, redis_url, prefix, "demo", "--answers", str(answers), "--flow", "meetings-and-focus")
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "data" / "transcripts"
+    flows = sorted(json.loads(path.read_text())["flow_id"] for path in folder.glob("*.json"))
+    assert flows == ["ai-at-work", "meetings-and-focus"]
+    user = "console:local:demo-participant"
+    done = _candor(tmp_path, redis_url, prefix, "participants", "withdraw", "--user", user, "--study", "ai-at-work")
+    assert done.returncode == 0, done.stderr
+    assert "1 interview record(s) for this participant in study ai-at-work" in done.stdout
+    left = [json.loads(path.read_text()) for path in folder.glob("*.json")]
+    assert [record["flow_id"] for record in left] == ["meetings-and-focus"]
+    csv_text = (tmp_path / "data" / "transcripts.csv").read_text()
+    assert "weekly status reports" not in csv_text and "Tuesday planning meeting" in csv_text
+    again = _candor(tmp_path, redis_url, prefix, "participants", "withdraw", "--user", user, "--study", "ai-at-work")
+    assert again.returncode == 0 and "nothing of yours is stored" in again.stdout
+    bad = _candor(tmp_path, redis_url, prefix, "participants", "withdraw", "--user", user, "--study", "AI at work")
+    assert bad.returncode == 2 and "flow id" in bad.stderr
 
 
 def test_purge_removes_transcripts_past_retention(tmp_path: Path, redis_url: str) -> None:

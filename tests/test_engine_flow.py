@@ -32,7 +32,7 @@ async def test_a_whole_interview_completes_and_is_delivered(make_engine: EngineF
     assert state is not None and state.status is Status.COMPLETED
     data_dir = make_engine.data_dir  # type: ignore[attr-defined]
     document = json.loads((data_dir / "transcripts" / f"{state.transcript_id}.json").read_text())
-    assert document["flow_id"] == "ai-at-work" and document["flow_version"] == 1
+    assert document["flow_id"] == "ai-at-work" and document["flow_version"] == 2
     assert document["transcript_id"].startswith("work_")
     assert document["turns"][0]["role"] == "ai" and document["turns"][-1]["question_id"] == "_thanks"
     assert {"started_at", "ended_at", "duration_seconds"} <= set(document)

@@ -166,6 +166,8 @@ class EagerInterviewer:
 
     needs_history = False
 
+    processor = ""
+
     async def next_move(self, situation: Situation) -> Move:
         return Move(Decision.FOLLOW_UP, "Can you tell me more about that?")
 

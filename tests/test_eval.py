@@ -153,7 +153,7 @@ def test_eval_with_the_scripted_interviewer_over_the_reference_interviews(redis_
     result = candor("eval", "--json", "report.json", env=environment(redis_url), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "Replayed 4 interviews with the ai-at-work flow (v1)."
+    assert lines[0] == "Replayed 4 interviews with the ai-at-work flow (v2)."
     assert re.match(r"transcript\s+ended\s+coverage\s+follow-ups", lines[2])
     for name in REFERENCE:
         assert re.search(rf"^{name}\s+completed\s+1\.00\s", result.stdout, re.MULTILINE), name

@@ -21,7 +21,7 @@ from bot.engine.texts import COMMANDS_HINT
 from bot.flows import Flow, load_flow_file, packaged_flows_dir
 from bot.flows.planning import HEADER, TOOL_NAME, PlanFailed, draft_flow, draft_yaml
 from tests.anthropic_standin import AnthropicStandIn, tool_use, user_texts
-from tests.conftest import DATA
+from tests.conftest import DATA, TEST_STUDY
 
 GOALS = "We want to learn how support engineers hand over on-call shifts. Participants: support engineers. 10 minutes."
 VALID: dict[str, Any] = {
@@ -80,7 +80,7 @@ async def client(api: AnthropicStandIn) -> AsyncIterator[anthropic.AsyncAnthropi
 
 async def test_a_valid_draft_on_the_first_try(api: AnthropicStandIn, client: anthropic.AsyncAnthropic) -> None:
     api.plan(tool_use(TOOL_NAME, VALID))
-    draft = await draft_flow(client, "claude-test", GOALS)
+    draft = await draft_flow(client, "claude-test", GOALS, study=TEST_STUDY)
     assert draft.attempts == 1 and draft.flow.id == "on-call-handover" and len(draft.flow.questions) == 2
     assert draft.flow.model_sees_unredacted is False and draft.flow.links_allowed is False
     body = api.last_request().body
@@ -97,7 +97,7 @@ async def test_an_invalid_draft_is_retried_once_with_the_errors(
     api: AnthropicStandIn, client: anthropic.AsyncAnthropic
 ) -> None:
     api.plan_many(tool_use(TOOL_NAME, INVALID), tool_use(TOOL_NAME, VALID))
-    draft = await draft_flow(client, "claude-test", GOALS, flow_id="handovers")
+    draft = await draft_flow(client, "claude-test", GOALS, study=TEST_STUDY, flow_id="handovers")
     assert draft.attempts == 2 and draft.flow.id == "handovers"
     first, second = (r.body for r in api.requests())
     assert "Use the flow id handovers." in user_texts(first)[-1]
@@ -113,7 +113,7 @@ async def test_an_invalid_draft_is_retried_once_with_the_errors(
 async def test_twice_invalid_fails_with_the_errors(api: AnthropicStandIn, client: anthropic.AsyncAnthropic) -> None:
     api.plan_many(tool_use(TOOL_NAME, INVALID), tool_use(TOOL_NAME, {**VALID, "consent": ""}))
     with pytest.raises(PlanFailed) as failure:
-        await draft_flow(client, "claude-test", GOALS)
+        await draft_flow(client, "claude-test", GOALS, study=TEST_STUDY)
     assert failure.value.problems == ["consent: String should have at least 3 characters"]
     assert len(api.requests()) == 2
 
@@ -121,19 +121,20 @@ async def test_twice_invalid_fails_with_the_errors(api: AnthropicStandIn, client
 async def test_a_reply_without_the_tool_is_asked_again(api: AnthropicStandIn, client: anthropic.AsyncAnthropic) -> None:
     api.reply_text("Here are some questions you could ask...")
     api.plan(tool_use(TOOL_NAME, VALID))
-    draft = await draft_flow(client, "claude-test", GOALS)
+    draft = await draft_flow(client, "claude-test", GOALS, study=TEST_STUDY)
     assert draft.attempts == 2
     assert "no write_flow call" in user_texts(api.last_request().body)[-1]
 
 
 async def test_a_bad_id_is_refused_before_asking(api: AnthropicStandIn, client: anthropic.AsyncAnthropic) -> None:
     with pytest.raises(PlanFailed, match="--id 'On Call'"):
-        await draft_flow(client, "claude-test", GOALS, flow_id="On Call")
+        await draft_flow(client, "claude-test", GOALS, study=TEST_STUDY, flow_id="On Call")
     assert api.requests() == []
 
 
 def test_the_yaml_round_trips_and_is_marked_draft(tmp_path: Path) -> None:
-    flow = Flow.model_validate({k: v for k, v in VALID.items() if k != "model_sees_unredacted"})
+    fields = {k: v for k, v in VALID.items() if k != "model_sees_unredacted"}
+    flow = Flow.model_validate({**fields, "study": TEST_STUDY})
     text = draft_yaml(flow, date(2026, 3, 4))
     assert text.startswith(HEADER.format(day="2026-03-04"))
     assert "introduction: |" in text and "model_sees_unredacted" not in text
@@ -157,7 +158,9 @@ def test_plan_writes_a_draft_flow_file(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         assert GOALS in user_texts(standin.last_request().body)[-1]  # read from the file
         assert standin.last_request().body["model"] == DEFAULT_MODEL
+        standin_schema_properties = standin.last_request().body["tools"][0]["input_schema"]["properties"]
     assert "wrote draft.yaml: DRAFT on-call-handover, 2 questions (first try)" in result.stdout
+    assert "study facts (who, contact, storage, retention) were copied from ai-at-work" in result.stdout
     text = (tmp_path / "draft.yaml").read_text()
     assert text.splitlines()[0] == (
         f"# DRAFT for human review: written by Claude from research goals on {date.today().isoformat()}; "
@@ -165,6 +168,8 @@ def test_plan_writes_a_draft_flow_file(tmp_path: Path) -> None:
     )
     flow = load_flow_file(tmp_path / "draft.yaml")
     assert flow.id == "on-call-handover" and flow.questions[1].ask == "What, if anything, gets lost between shifts?"
+    assert flow.study == load_flow_file(packaged_flows_dir() / "ai-at-work.yaml").study
+    assert "study" not in standin_schema_properties
     validated = candor("flows", "validate", "draft.yaml", cwd=tmp_path)
     assert validated.returncode == 0, validated.stderr
 

@@ -137,6 +137,7 @@ async def test_acknowledged_fast_even_when_the_interviewer_is_slow(env: SlackEnv
 
 class SlowInterviewer:
     needs_history = False
+    processor = ""
 
     def __init__(self, seconds: float, gate: asyncio.Event | None = None) -> None:
         self.seconds = seconds

@@ -235,6 +235,7 @@ async def test_an_acknowledged_activity_survives_a_crash(
 
     class Stuck:
         needs_history = False
+        processor = ""
 
         async def next_move(self, situation: object) -> object:
             await gate.wait()
@@ -508,6 +509,7 @@ async def test_a_slow_reply_is_preceded_by_a_typing_indicator(env: TeamsEnv) -> 
 
     class Slow:
         needs_history = False
+        processor = ""
 
         async def next_move(self, situation: object) -> Move:
             await asyncio.sleep(1.0)

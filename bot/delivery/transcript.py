@@ -30,8 +30,10 @@ class Transcript:
     turns: tuple[Turn, ...]
     # Model tokens (input, cache read, cache write, output), estimated cost, and script fallbacks.
     usage: tuple[int, int, int, int, float, int] = (0, 0, 0, 0, 0.0, 0)
-    # When the participant agreed; the consent text is the flow's at ``flow_version``.
+    # When the participant agreed to the words shown with the flow at ``flow_version``.
     consented_at: float | None = None
+    # Fingerprint of the exact words shown before consent (bot/flows/notice.py).
+    consent_version: str = ""
     # A study-scoped pseudonym: compares one person's interviews across waves of one study only.
     participant: str = ""
 
@@ -50,7 +52,7 @@ class Transcript:
             "duration_seconds": self.duration_seconds,
             "ended_by": self.ended_by,
             **(
-                {"consent": {"at": _iso(self.consented_at), "flow_version": self.flow_version}}
+                {"consent": _consent_record(self.consented_at, self.flow_version, self.consent_version)}
                 if self.consented_at is not None
                 else {}
             ),
@@ -60,6 +62,13 @@ class Transcript:
                 for t in self.turns
             ],
         }
+
+
+def _consent_record(at: float, flow_version: int, text_version: str) -> dict[str, Any]:
+    record: dict[str, Any] = {"at": _iso(at), "flow_version": flow_version}
+    if text_version:
+        record["text_version"] = text_version
+    return record
 
 
 def _usage_dict(usage: tuple[int, int, int, int, float, int]) -> dict[str, Any]:

@@ -20,8 +20,15 @@ BACKOFF_MAX_SECONDS = 3600.0
 
 class Delivery:
     def __init__(
-        self, store: RedisStateStore, sinks: Sequence[Sink], cache: HeaderCache, pseudonym: Callable[[str, str], str]
+        self,
+        store: RedisStateStore,
+        sinks: Sequence[Sink],
+        cache: HeaderCache,
+        pseudonym: Callable[[str, str], str],
+        *,
+        backoff: tuple[float, float] = (BACKOFF_FIRST_SECONDS, BACKOFF_MAX_SECONDS),
     ) -> None:
+        self.backoff_first, self.backoff_max = backoff
         self.store = store
         self.sinks = tuple(sinks)
         self._cache = cache
@@ -40,6 +47,7 @@ class Delivery:
             turns=tuple(await self.store.turns(ck)),
             usage=interview.usage,
             consented_at=None if interview.consented_at is None else round(interview.consented_at, 3),
+            consent_version=interview.consent_version,
             participant=self._pseudonym(interview.flow_id, ck),
         )
         if not await self._hand_to_every_sink(transcript):
@@ -47,18 +55,27 @@ class Delivery:
         return await self._mark_delivered(ck, interview, transcript.transcript_id)
 
     async def _hand_to_every_sink(self, transcript: Transcript) -> bool:
-        """Every sink is tried, so one that is down doesn't hold back the others' ledgers."""
+        """Each sink not yet holding it is tried, so one that is down holds back no other."""
         ledger = self.store.sink_ledger
+        tid = transcript.transcript_id
+        done = await ledger.confirmed(tid)
+        took: list[str] = []
         ok = True
         for sink in self.sinks:
+            if sink.name in done:
+                continue
             try:
                 await sink.deliver(transcript)
             except Exception as error:
-                log.exception("delivery of %s to %s failed; it stays queued", transcript.transcript_id, sink.name)
-                await ledger.failed(sink.name, transcript.transcript_id, error)
+                log.exception("delivery of %s to %s failed; it stays queued", tid, sink.name)
+                await ledger.failed(sink.name, tid, error)
                 ok = False
             else:
-                await ledger.succeeded(sink.name, transcript.transcript_id)
+                took.append(sink.name)
+        if ok:
+            await ledger.forget([sink.name for sink in self.sinks], tid)
+        else:
+            await ledger.confirm(tid, took)
         return ok
 
     async def _mark_delivered(self, ck: str, interview: Interview, transcript_id: str) -> int:
@@ -84,7 +101,7 @@ class Delivery:
         await self.store.sink_ledger.forget([sink.name for sink in self.sinks], transcript_id)
 
     async def retry_outbox(self, *, force: bool = False) -> int:
-        """Each waiting transcript backs off on its own: 30 s after a first failure, doubling to an hour."""
+        """Each waiting transcript backs off on its own: 30 s after a first failure, doubling to an hour (defaults)."""
         delivered = 0
         now = time.time()
         for ck in await self.store.outbox():
@@ -104,5 +121,5 @@ class Delivery:
             return 0.0
         attempts = max(failure.attempts for failure in known)
         last_at = max(failure.last_at for failure in known)
-        backoff: float = min(BACKOFF_FIRST_SECONDS * 2.0 ** (attempts - 1), BACKOFF_MAX_SECONDS)
+        backoff: float = min(self.backoff_first * 2.0 ** (attempts - 1), self.backoff_max)
         return last_at + backoff

@@ -49,6 +49,9 @@ class EngineOptions:
     support_resources: str | None = None
     placeholders: Placeholders = Placeholders.REDACTED
     redact_terms: tuple[str, ...] = ()
+    # The wait before a transcript a sink refused is retried; it doubles up to an hour.
+    delivery_backoff_seconds: float = 30.0
+    delivery_backoff_max_seconds: float = 3600.0
 
 
 # The state in which each kind of button still means something.
@@ -96,7 +99,11 @@ class InterviewEngine:
         self._cache = HeaderCache()
         self._window_generation: dict[str, int] = {}
         self._delivery = Delivery(
-            store, self.sinks, self._cache, lambda study, ck: study_pseudonym(self._secret, study, ck)
+            store,
+            self.sinks,
+            self._cache,
+            lambda study, ck: study_pseudonym(self._secret, study, ck),
+            backoff=(self.options.delivery_backoff_seconds, self.options.delivery_backoff_max_seconds),
         )
 
     def key_for(self, participant: Participant) -> str:
@@ -257,25 +264,36 @@ class InterviewEngine:
             entries.insert(0, live)
         return entries
 
-    async def withdraw_everything(self, participant: Participant) -> list[Reply]:
-        """Delete the live interview and every delivered transcript of this participant."""
+    async def withdraw_everything(self, participant: Participant, study: str | None = None) -> list[Reply]:
+        """Delete the live interview and every delivered transcript of this participant.
+
+        With ``study`` (a flow id), only that study's interview and transcripts go; the others stay.
+        """
         ck = self.key_for(participant)
         async with self._locks.hold(ck):
-            for attempt in range(MAX_ATTEMPTS):
-                await _back_off(attempt)
-                current = await self._header(ck, fresh=attempt > 0)
-                if current is None:
-                    break
-                if await self._erase(ck, current, End.DELETE, "") is CommitResult.OK:
-                    break
+            current = await self._erase_live(ck, study)
             entries = await self.store.history(ck)
-            for entry in entries:
+            chosen = [entry for entry in entries if study is None or entry.flow_id == study]
+            for entry in chosen:
                 if entry.transcript_id:
                     await self._delivery.delete(entry.transcript_id)
-            await self.store.replace_history(ck, [entry.withdrawn() for entry in entries])
-        if current is None and not any(entry.transcript_id for entry in entries):
+            kept = [entry.withdrawn() if entry in chosen else entry for entry in entries]
+            await self.store.replace_history(ck, kept)
+        if current is None and not any(entry.transcript_id for entry in chosen):
             return [Reply(texts.NOTHING_TO_WITHDRAW)]
         return [Reply(texts.WITHDRAWN_EVERYTHING)]
+
+    async def _erase_live(self, ck: str, study: str | None) -> Interview | None:
+        """The live interview, deleted (if it belongs to ``study``); None when there was none to delete."""
+        current: Interview | None = None
+        for attempt in range(MAX_ATTEMPTS):
+            await _back_off(attempt)
+            current = await self._header(ck, fresh=attempt > 0)
+            if current is None or (study is not None and current.flow_id != study):
+                return None
+            if await self._erase(ck, current, End.DELETE, "") is CommitResult.OK:
+                break
+        return current
 
     # -- the answer window -------------------------------------------------------------------
 

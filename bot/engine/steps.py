@@ -15,7 +15,7 @@ from enum import StrEnum
 from bot.engine import texts
 from bot.engine.commands import Command, parse_command, parse_consent, parse_keep_or_delete
 from bot.engine.hygiene import Problem
-from bot.flows import Flow, Question
+from bot.flows import Flow, Question, consent_version, privacy_notice
 from bot.interviewers import Decision, Interviewer, Move, Situation
 from bot.interviewers.distress import looks_distressed
 from bot.state.model import CLOSING, INTRO, THANKS, Interview, Role, Status, Turn
@@ -97,9 +97,13 @@ class Conversation:
                 last_at=now,
             )
         interview.status, interview.started_at, interview.last_at = Status.CONSENT_PENDING, now, now
+        notice = privacy_notice(self.flow.study, self.interviewer.processor, self.flow.model_sees_unredacted)
+        shown = _join(self.flow.introduction.strip(), notice, texts.COMMANDS_HINT)
+        interview.consent_version = consent_version(shown, self.flow.consent)
+        # The transcript keeps the study's own words; the notice is identified by the consent version.
         intro = _join(self.flow.introduction.strip(), texts.COMMANDS_HINT)
         outcome = Outcome(append=[Turn(Role.AI, _join(intro, self.flow.consent), INTRO, now)])
-        outcome.say(intro).say(self.flow.consent, ReplyKind.CONSENT, ("Yes", "No"))
+        outcome.say(shown).say(self.flow.consent, ReplyKind.CONSENT, ("Yes", "No"))
         return interview, outcome
 
     # -- every message ----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from bot.flows.loader import FlowFileError, FlowProblem, FlowRegistry, load_flow_file, packaged_flows_dir
 from bot.flows.model import Flow, Question
+from bot.flows.notice import StudyInfo, consent_version, privacy_notice
 
 __all__ = [
     "Flow",
@@ -9,6 +10,9 @@ __all__ = [
     "FlowProblem",
     "FlowRegistry",
     "Question",
+    "StudyInfo",
+    "consent_version",
     "load_flow_file",
     "packaged_flows_dir",
+    "privacy_notice",
 ]

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from bot.flows.notice import StudyInfo
+
 _TEXT = Field(min_length=1, max_length=4000)
 
 
@@ -34,6 +36,8 @@ class Flow(BaseModel):
     estimated_minutes: int = Field(ge=1, le=180)
     time_budget_minutes: int = Field(ge=1, le=240)
     introduction: str = _TEXT
+    # The facts every participant is told before consenting (see bot/flows/notice.py).
+    study: StudyInfo
     consent: str = Field(min_length=3, max_length=600)
     closing_question: str = Field(min_length=3, max_length=600)
     thank_you: str = _TEXT

@@ -61,5 +61,7 @@ class Interviewer(Protocol):
 
     # True when the interviewer needs the full history in ``Situation.history`` (costs a read).
     needs_history: bool
+    # The AI service that writes the questions, named in the consent notice ("" when none is used).
+    processor: str
 
     async def next_move(self, situation: Situation) -> Move: ...

@@ -37,6 +37,7 @@ class ClaudeInterviewer:
     """Claude writes the words; the engine keeps the guide. Any failure falls back to the script."""
 
     needs_history = True
+    processor = "Claude, an AI model made by Anthropic"
 
     def __init__(
         self, client: anthropic.AsyncAnthropic, model: str, prices: Prices, fallback: Interviewer, max_tokens: int = 400

@@ -34,6 +34,7 @@ class ScriptedInterviewer:
     """Needs no network and no history: the answer in hand is enough to choose a move."""
 
     needs_history = False
+    processor = ""
 
     async def next_move(self, situation: Situation) -> Move:
         if looks_distressed(situation.answer):

@@ -83,6 +83,8 @@ class Interview:
     question_index: int = 0
     follow_ups: int = 0
     consented_at: float | None = None
+    # Fingerprint of the words shown before consent (introduction, privacy notice, question).
+    consent_version: str = ""
     active_seconds: float = 0.0
     turn_count: int = 0
     answers: int = 0
@@ -112,6 +114,8 @@ class Interview:
         }
         if self.consented_at is not None:
             data["tc"] = round(self.consented_at, 3)
+        if self.consent_version:
+            data["cv"] = self.consent_version
         if self.follow_up_prompt:
             data["lp"] = self.follow_up_prompt
         if any(self.usage):
@@ -139,6 +143,7 @@ class Interview:
             question_index=int(data["qi"]),
             follow_ups=int(data["fu"]),
             consented_at=float(data["tc"]) if "tc" in data else None,
+            consent_version=data.get("cv", ""),
             active_seconds=float(data["act"]),
             turn_count=int(data["n"]),
             answers=int(data["na"]),

@@ -3,6 +3,9 @@
 One Redis hash per sink, ``<prefix>:sinkfail:<sink name>``, field transcript id, value
 ``attempts|first failure|last failure|error class``. A field goes when that sink takes the
 transcript, or when the transcript leaves Redis (withdrawal).
+
+While a transcript waits for some sinks, ``<prefix>:sinkdone:<transcript id>`` names the sinks
+that already confirmed it, so each sink progresses on its own and a retry never calls them again.
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ import time
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
+
+# A transcript waiting longer than this for a sink is retried to every sink again (they are idempotent).
+DONE_TTL_SECONDS = 90 * 86400
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +36,24 @@ class SinkLedger:
     def _key(self, sink: str) -> str:
         return f"{self.prefix}:sinkfail:{sink}"
 
+    def _done_key(self, transcript_id: str) -> str:
+        return f"{self.prefix}:sinkdone:{transcript_id}"
+
+    async def confirmed(self, transcript_id: str) -> set[str]:
+        """The sinks that already hold this transcript."""
+        return {_text(name) for name in await self.client.hkeys(self._done_key(transcript_id))}
+
+    async def confirm(self, transcript_id: str, sinks: list[str]) -> None:
+        """Some sinks took the transcript while another failed: remember who has it."""
+        if not sinks:
+            return
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.hset(self._done_key(transcript_id), mapping={name: 1 for name in sinks})
+            pipe.expire(self._done_key(transcript_id), DONE_TTL_SECONDS)
+            for sink in sinks:
+                pipe.hdel(self._key(sink), transcript_id)
+            await pipe.execute()
+
     async def failed(self, sink: str, transcript_id: str, error: BaseException) -> None:
         now = time.time()
         key = self._key(sink)
@@ -45,8 +69,12 @@ class SinkLedger:
         await self.client.hdel(self._key(sink), transcript_id)
 
     async def forget(self, sinks: list[str], transcript_id: str) -> None:
-        for sink in sinks:
-            await self.succeeded(sink, transcript_id)
+        """Every sink has it (or it was withdrawn): nothing about it stays. One round trip."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for sink in sinks:
+                pipe.hdel(self._key(sink), transcript_id)
+            pipe.delete(self._done_key(transcript_id))
+            await pipe.execute()
 
     async def failure(self, sink: str, transcript_id: str) -> SinkFailure | None:
         raw = await self.client.hget(self._key(sink), transcript_id)
