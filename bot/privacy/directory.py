@@ -85,6 +85,7 @@ def fold(word: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
+@lru_cache(maxsize=65536)
 def _base(token: str) -> tuple[str, int]:
     """The name without a possessive ending, and the length of that ending."""
     folded = fold(token)
@@ -137,54 +138,61 @@ class Directory:
     def __len__(self) -> int:
         return len(self.tokens)
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Where names of the directory appear in the text (start, end), without overlaps, in order."""
-        words = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
-        names = _Names(self, text, words)
-        found = names.resolve()
+    def spans(self, text: str, words: Words | None = None) -> list[tuple[int, int]]:
+        """Where names of the directory appear in the text (start, end), without overlaps, in order.
+
+        ``words`` is ``Words(text)``, for a caller that asks several directories about the same text.
+        """
+        words = words or Words(text)
+        found = _Names(self, words).resolve() if not self.tokens.keys().isdisjoint(words.keys) else []
         if self.handles and ("." in text or "_" in text):
             found += [(m.start(), m.end()) for m in _HANDLE_LIKE.finditer(text) if fold(m.group()) in self.handles]
         return _merge(sorted(found), text)
 
 
+class Words:
+    """The words of one text with their folded, possessive-free forms, computed once per message."""
+
+    __slots__ = ("bases", "keys", "text", "words")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        self.bases = [_base(w[2]) for w in self.words]
+        self.keys = {b[0] for b in self.bases}
+
+
 class _Names:
     """The decisions for one text: which of its words are names."""
 
-    def __init__(self, directory: Directory, text: str, words: list[tuple[int, int, str]]) -> None:
+    def __init__(self, directory: Directory, words: Words) -> None:
         self.d = directory
-        self.text = text
-        self.words = words
-        self.bases = [_base(w[2]) for w in words]
-        self.is_name: list[bool | None] = [None] * len(words)  # None: undecided everyday word
+        self.text = words.text
+        self.words = words.words
+        self.bases = words.bases
+        self.is_name: dict[int, bool | None] = {}  # None: an everyday word its neighbours must decide
 
     def resolve(self) -> list[tuple[int, int]]:
-        spans: list[tuple[int, int]] = []
-        i = 0
-        while i < len(self.words):
+        tokens = self.d.tokens
+        after_full = 0
+        for i, (base, _) in enumerate(self.bases):
+            if i < after_full or base not in tokens:
+                continue
             size = self._full_at(i)
             if size:
-                for k in range(i, i + size):
-                    self.is_name[k] = True
-                i += size
+                self.is_name.update(dict.fromkeys(range(i, i + size), True))
+                after_full = i + size
                 continue
-            flags = self.d.tokens.get(self.bases[i][0], 0)
-            if flags:
-                self.is_name[i] = True if not flags & WEAK else self._weak(i, flags)
-            else:
-                self.is_name[i] = False
-            i += 1
-        for _ in range(3):  # "Mark, Grant and Will": a name in a list makes its neighbours names
-            changed = False
-            for k, state in enumerate(self.is_name):
-                if state is None and self._listed_with_name(k):
-                    self.is_name[k] = changed = True
-            if not changed:
+            flags = tokens[base]
+            self.is_name[i] = True if not flags & WEAK else self._weak(i, flags)
+        undecided = [k for k, state in self.is_name.items() if state is None]
+        for _ in range(3 if undecided else 0):  # "Mark, Grant and Will": a name in a list makes its neighbours names
+            decided = [k for k in undecided if self._listed_with_name(k)]
+            self.is_name.update(dict.fromkeys(decided, True))
+            undecided = [k for k in undecided if k not in decided]
+            if not decided:
                 break
-        for k, state in enumerate(self.is_name):
-            if state:
-                start, end, _ = self.words[k]
-                spans.append((start, end - self.bases[k][1]))
-        return spans
+        return [(self.words[k][0], self.words[k][1] - self.bases[k][1]) for k, state in self.is_name.items() if state]
 
     def _full_at(self, i: int) -> int:
         if self.bases[i][0] not in self.d.first_of_full:
@@ -264,9 +272,9 @@ class _Names:
             joined = gap in _LIST_JOINS
             if not joined and not gap and self.bases[other][0] in {"and", "or"}:
                 beyond = other - 1 if other < k else other + 1
-                if 0 <= beyond < len(self.words) and self.is_name[beyond] and self._is_capitalised(k):
+                if 0 <= beyond < len(self.words) and self.is_name.get(beyond) and self._is_capitalised(k):
                     return True
-            if joined and self.is_name[other] and self._is_capitalised(k):
+            if joined and self.is_name.get(other) and self._is_capitalised(k):
                 return True
         return False
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 from functools import lru_cache
 
-from bot.privacy.directory import Directory, Person
+from bot.privacy.directory import Directory, Person, Words
 
 REDACTED = "[REDACTED]"
 
@@ -176,9 +176,10 @@ class Redactor:
         if self._terms is not None:
             taken.scan(self._terms, text, "term")
         own = _own_directory(tuple(sorted(set(names))))
-        found = [(s, e, "own_name") for s, e in own.spans(text)] if own is not None else []
+        words = Words(text)
+        found = [(s, e, "own_name") for s, e in own.spans(text, words)] if own is not None else []
         if directory is not None and len(directory):
-            found += [(s, e, "name") for s, e in directory.spans(text)]
+            found += [(s, e, "name") for s, e in directory.spans(text, words)]
         for start, end, kind in _union(found):
             taken.add(start, end, kind)
         return sorted(s for s in taken.spans if s[2])
