@@ -230,3 +230,12 @@ async def test_slack_answer_loses_own_title_and_manager(redis_url: str, tmp_path
             assert "As [REDACTED] I report to [REDACTED], and the head of the table agreed." in [t.text for t in turns]
             key = f"{env.settings.redis_prefix}:dir:slack:{TEAM}"
             assert await env.service.runtime.client.ttl(key) > 0
+
+
+def test_the_refresh_age_must_be_shorter_than_the_ttl() -> None:
+    from bot.config import load_settings
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="CANDOR_DIRECTORY_REFRESH_SECONDS must be shorter"):
+        load_settings(directory_ttl_seconds=600, directory_refresh_seconds=600)
+    assert load_settings().directory_ttl_seconds == 21600
