@@ -118,7 +118,7 @@ async def test_a_roster_failure_leaves_pattern_redaction_and_the_answer_goes_on(
     assert "Tomasz said hi." in await stored_texts(env)
     assert len(teams.calls("pagedmembers")) == 1
     logged = "\n".join(record.getMessage() for record in caplog.records)
-    assert "Teams roster: HTTP 403" in logged
+    assert "Teams roster: no team or chat would list its members (HTTP 403/404)" in logged
     for secret in ("Tomasz", "Dana", "29:user", "aad-user-1", TENANT):
         assert secret not in logged
 
@@ -134,3 +134,22 @@ async def test_mentions_of_colleagues_are_redacted_and_the_bots_own_dropped(env:
 def test_plain_text_mentions() -> None:
     assert plain_text("<at>Candor</at> hi <at>Dana</at>", {"Candor"}) == "hi [REDACTED]"
     assert plain_text("<at>Dana</at>, see this") == "[REDACTED], see this"
+
+
+async def test_a_team_the_app_left_is_skipped(env: TeamsEnv, teams: TeamsStandIn) -> None:
+    for team_id in ("19:team-a@thread.tacv2", "19:team-b@thread.tacv2"):
+        added = conversation_update_activity(
+            service_url=teams.service_url, app_id=APP_ID, conversation_type="channel", conversation_id=team_id
+        )
+        added["channelData"]["team"] = {"id": team_id}
+        assert await env.post(added) == 202
+    await env.drain()
+    teams.fail_next("pagedmembers", status=404)  # the first team no longer has the app
+    await env.say("hi")
+    await env.say("yes")
+    await env.say("Nowak and I work together.")
+    assert "[REDACTED] and I work together." in await stored_texts(env)
+    assert [call.conversation_id for call in teams.calls("pagedmembers")][:2] == [
+        "19:team-a@thread.tacv2",
+        "19:team-b@thread.tacv2",
+    ]

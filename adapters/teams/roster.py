@@ -50,27 +50,42 @@ class Rosters:
 
 
 async def load_people(client: Any, conversations: list[str]) -> list[Person]:
-    """Every member of these conversations or teams (paged), each person once; bots left out."""
+    """Every member of these conversations or teams (paged), each person once; bots left out.
+
+    A team the app was removed from answers 403 or 404 and is skipped; any other failure fails the
+    load, so a half-read roster never replaces a whole one.
+    """
     seen: set[str] = set()
     people: list[Person] = []
-    try:
-        for conversation in conversations:
-            token: str | None = None
-            for _ in range(MAX_PAGES):
-                page = await client.get_conversation_paged_member(conversation, PAGE_SIZE, token)
-                for member in page.members or []:
-                    if not member.id or member.id in seen or str(member.id).startswith("28:"):
-                        continue
-                    seen.add(member.id)
-                    people.append(Person(member_names(member)))
-                token = page.continuation_token
-                if not token:
-                    break
-    except aiohttp.ClientResponseError as exc:
-        raise DirectoryUnavailable(f"Teams roster: HTTP {exc.status}") from None
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        raise DirectoryUnavailable(f"Teams roster: {type(exc).__name__}") from None
+    gone = 0
+    for conversation in conversations:
+        try:
+            await _page_through(client, conversation, seen, people)
+        except aiohttp.ClientResponseError as exc:
+            if exc.status not in (403, 404):
+                raise DirectoryUnavailable(f"Teams roster: HTTP {exc.status}") from None
+            gone += 1
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DirectoryUnavailable(f"Teams roster: {type(exc).__name__}") from None
+    if conversations and gone == len(conversations):
+        raise DirectoryUnavailable("Teams roster: no team or chat would list its members (HTTP 403/404)")
+    if gone:
+        log.warning("%d team(s) would not list their members (the app was removed?); skipped", gone)
     return people
+
+
+async def _page_through(client: Any, conversation: str, seen: set[str], people: list[Person]) -> None:
+    token: str | None = None
+    for _ in range(MAX_PAGES):
+        page = await client.get_conversation_paged_member(conversation, PAGE_SIZE, token)
+        for member in page.members or []:
+            if not member.id or member.id in seen or str(member.id).startswith("28:"):
+                continue
+            seen.add(member.id)
+            people.append(Person(member_names(member)))
+        token = page.continuation_token
+        if not token:
+            return
 
 
 def member_names(member: Any) -> tuple[str, ...]:
