@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import redis.asyncio as aioredis
 from aiohttp import web
 
 from adapters.runtime import Runtime, open_runtime
@@ -21,6 +22,7 @@ from adapters.teams.app import TeamsApp
 from adapters.teams.config import TeamsSettings
 from bot.config import Settings
 from bot.errors import CandorError
+from bot.privacy.directory_cache import DirectoryCache
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ class Service:
             await self.teams.close()
         if self.slack is not None:
             await self.slack.close()
+            await self.slack.interviews.people.directories.close()
             await self.slack.interviews.clients.close()
         await self.runtime.close()
 
@@ -74,7 +77,10 @@ async def open_service(
         if slack_settings is not None:
             clients = WebClients(slack_settings, None)
             interviews = SlackInterviews(
-                runtime.engine, clients, placeholder_after=slack_settings.placeholder_after_seconds
+                runtime.engine,
+                clients,
+                directory_cache(settings, runtime.client, "slack"),
+                placeholder_after=slack_settings.placeholder_after_seconds,
             )
             slack = SlackBot(interviews, slack_settings, runtime.client, settings.redis_prefix)
             # With OAuth, tokens come from the installation store the Bolt app was built with.
@@ -87,6 +93,7 @@ async def open_service(
                 runtime.client,
                 settings.redis_prefix,
                 runtime.secret,
+                directory_cache(settings, runtime.client, "teams"),
                 token_provider_factory=teams_token_provider,
             )
         web_app = build_web_app(runtime.engine, slack, teams)
@@ -94,6 +101,18 @@ async def open_service(
         await runtime.close()
         raise
     return Service(runtime, slack, teams, web_app)
+
+
+def directory_cache(settings: Settings, client: aioredis.Redis, platform: str) -> DirectoryCache:
+    """The platform's workspace directories, shared with every other process through Redis."""
+    return DirectoryCache(
+        client,
+        settings.redis_prefix,
+        platform,
+        ttl_seconds=settings.directory_ttl_seconds,
+        refresh_seconds=settings.directory_refresh_seconds,
+        recheck_seconds=settings.directory_recheck_seconds,
+    )
 
 
 def _say(line: str) -> None:

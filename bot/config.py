@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     placeholders: str = Field(default="redacted", pattern=r"^(redacted|typed)$")
     # Company, product and project code names, office locations: redacted wherever they appear.
     redact_terms: str = ""
+    # The workspace directory (colleagues' names to redact), cached in Redis: how long a copy lives,
+    # how old it may get before one process loads it again in the background, and how often each
+    # process checks Redis for a newer copy than the one it holds in memory.
+    directory_ttl_seconds: int = Field(default=21600, ge=60, le=30 * 86400)
+    directory_refresh_seconds: int = Field(default=3600, ge=10, le=30 * 86400)
+    directory_recheck_seconds: float = Field(default=30.0, ge=0, le=3600)
     # Where transcripts go, comma-separated: "file" (the data folder), file:///path, https://, s3://, postgresql://.
     sinks: str = "file"
     # For s3:// sinks on an S3-compatible store (MinIO and others); unset means AWS.
@@ -60,6 +66,15 @@ class Settings(BaseSettings):
     price_output: float = Field(default=15.0, ge=0)
     log_level: str = Field(default="WARNING", pattern=r"^(?i:debug|info|warning|error)$")
 
+    @model_validator(mode="after")
+    def _refresh_before_expiry(self) -> Settings:
+        if self.directory_refresh_seconds >= self.directory_ttl_seconds:
+            raise ValueError(
+                "CANDOR_DIRECTORY_REFRESH_SECONDS must be shorter than CANDOR_DIRECTORY_TTL_SECONDS, "
+                "or the cached directory expires before it is renewed"
+            )
+        return self
+
     @property
     def interview_ttl_seconds(self) -> int:
         return int(self.interview_ttl_days * 86400)
@@ -75,7 +90,10 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            name = str(err["loc"][0]) if err["loc"] else "?"
+            if not err["loc"]:  # a check across settings names them itself
+                lines.append(str(err["msg"]).removeprefix("Value error, "))
+                continue
+            name = str(err["loc"][0])
             env = _ENV_NAMES.get(name, f"CANDOR_{name.upper()}")
             got = err.get("input")
             lines.append(f"{env}: {err['msg']} (got {got!r})")

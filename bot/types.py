@@ -25,6 +25,10 @@ class Participant:
     user: str
     # The participant's own names and handles, so their text can be scrubbed of them.
     names: tuple[str, ...] = ()
+    # Their own context from their profile (title, department, office): whole phrases redacted from their
+    # answers only. Kept apart from names because names are also redacted word by word ("Head of Sales"
+    # must not take every "of" with it).
+    context: tuple[str, ...] = ()
 
 
 class ReplyKind(StrEnum):

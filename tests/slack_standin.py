@@ -345,8 +345,13 @@ class SlackStandIn(ThreadedServer):
         team_id: str = DEFAULT_TEAM,
         is_bot: bool = False,
         deleted: bool = False,
+        title: str | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> None:
-        """Make users.info (and users.lookupByEmail) know a user."""
+        """Make users.info (and users.lookupByEmail) know a user.
+
+        ``fields`` are custom profile fields by field id; a user-typed one (Manager) holds a user id.
+        """
         profile: dict[str, Any] = {
             "display_name": display_name,
             "display_name_normalized": display_name,
@@ -355,6 +360,10 @@ class SlackStandIn(ThreadedServer):
         }
         if email is not None:
             profile["email"] = email
+        if title is not None:
+            profile["title"] = title
+        if fields is not None:
+            profile["fields"] = {field_id: {"value": value, "alt": ""} for field_id, value in fields.items()}
         user = {
             "id": user_id,
             "team_id": team_id,

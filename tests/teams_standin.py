@@ -203,7 +203,7 @@ async def _read_body(request: web.Request) -> dict[str, Any] | None:
     return decoded if isinstance(decoded, dict) else {"_json": decoded}
 
 
-def _page(members: list[dict[str, Any]], query: Mapping[str, str]) -> dict[str, Any]:
+def _page(members: list[dict[str, Any]], query: Mapping[str, str], cap: int | None = None) -> dict[str, Any]:
     """One page of members (all of them without ``pageSize``); ``continuationToken`` only while more remain.
 
     The last page omits the token rather than sending null: the SDK's ``TeamsPagedMembersResult`` rejects null.
@@ -212,6 +212,7 @@ def _page(members: list[dict[str, Any]], query: Mapping[str, str]) -> dict[str, 
     start = int(token) if token.isdigit() else 0
     requested = query.get("pageSize", "")
     size = int(requested) if requested.isdigit() and int(requested) > 0 else max(len(members), 1)
+    size = min(size, cap) if cap else size
     page: dict[str, Any] = {"members": members[start : start + size]}
     if start + size < len(members):
         page["continuationToken"] = str(start + size)
@@ -402,6 +403,9 @@ class TeamsStandIn(ThreadedServer):
         super().__init__()
         self.issuers: list[TokenIssuer] = list(issuers) if issuers is not None else [TokenIssuer()]
         self.latency_seconds = latency_seconds
+        # The largest page ``pagedmembers`` serves whatever ``pageSize`` asks (Teams caps it too), so tests of
+        # continuation tokens need no hundreds of members.
+        self.max_page_size: int | None = None
         self._state = _State()
 
     # ----------------------------------------------------------------------------------- lifecycle
@@ -447,8 +451,15 @@ class TeamsStandIn(ThreadedServer):
         surname: str | None = None,
         user_principal_name: str | None = None,
         tenant_id: str = DEFAULT_TENANT_ID,
+        job_title: str | None = None,
+        department: str | None = None,
+        office_location: str | None = None,
     ) -> dict[str, Any]:
-        """Make member lookups (in any conversation) know a user; returns the Teams channel account JSON."""
+        """Make member lookups (in any conversation) know a user; returns the Teams channel account JSON.
+
+        ``job_title``, ``department`` and ``office_location`` are Graph's user fields (jobTitle, ...), for
+        connectors that pass them on.
+        """
         account: dict[str, Any] = {
             "id": member_id,
             "name": name,
@@ -459,6 +470,9 @@ class TeamsStandIn(ThreadedServer):
             "userPrincipalName": user_principal_name,
             "tenantId": tenant_id,
             "userRole": "user",
+            "jobTitle": job_title,
+            "department": department,
+            "officeLocation": office_location,
         }
         account = {key: value for key, value in account.items() if value is not None}
         with self._state.lock:
@@ -625,7 +639,7 @@ class TeamsStandIn(ThreadedServer):
         if method == "members":
             return 200, members
         if method == "pagedmembers":
-            return 200, _page(members, query)
+            return 200, _page(members, query, self.max_page_size)
         if found is None:
             message = f"member {ids[1]} is not in conversation {ids[0]}"
             return 404, _error_body(404, "MemberNotFoundInConversation", message)

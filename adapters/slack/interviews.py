@@ -19,6 +19,7 @@ from bot.engine.locks import KeyedLocks
 from bot.engine.reception import Reception
 from bot.errors import CandorError
 from bot.privacy import REDACTED
+from bot.privacy.directory_cache import DirectoryCache
 from bot.types import Inbound, Participant, Platform, Reply, ReplyKind
 
 log = logging.getLogger(__name__)
@@ -30,10 +31,12 @@ _ANSWER_SUBTYPES = frozenset({None, "file_share", "message_changed"})
 
 
 class SlackInterviews:
-    def __init__(self, engine: InterviewEngine, clients: WebClients, *, placeholder_after: float) -> None:
+    def __init__(
+        self, engine: InterviewEngine, clients: WebClients, directories: DirectoryCache, *, placeholder_after: float
+    ) -> None:
         self.engine = engine
         self.clients = clients
-        self.people = People()
+        self.people = People(directories)
         self.placeholder_after = placeholder_after
         # Slack events of one user are taken in arrival order: the lock is taken before any await,
         # and released once the engine has received the message (not while it waits for more).

@@ -35,9 +35,11 @@ from adapters.teams.bot import TeamsBot, conversation_parameters, turn_key
 from adapters.teams.config import TeamsSettings
 from adapters.teams.pace import PER_CONVERSATION_PER_SECOND, PER_TENANT_PER_SECOND, Pacer
 from adapters.teams.references import References
+from adapters.teams.roster import Rosters
 from bot.engine import InterviewEngine
 from bot.engine.locks import KeyedLocks
 from bot.errors import CandorError
+from bot.privacy.directory_cache import DirectoryCache
 from bot.types import Participant, Platform
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class TeamsApp:
         redis: aioredis.Redis,
         prefix: str,
         secret: bytes,
+        directories: DirectoryCache,
         token_provider_factory: Any = None,
     ) -> None:
         self.settings = settings
@@ -77,7 +80,8 @@ class TeamsApp:
         validator = OutboundHostValidator(enabled=not settings.allow_loopback_service_url)
         self.adapter = CloudAdapter(connection_manager=manager, host_validator=validator)
         self.adapter.on_turn_error = self._on_turn_error
-        self.bot = TeamsBot(engine, References(redis, prefix, secret), settings.app_id or "")
+        references = References(redis, prefix, secret)
+        self.bot = TeamsBot(engine, references, settings.app_id or "", directories, Rosters(redis, prefix))
         self.inbox = EventInbox(redis, prefix, "teams")
         self._order = KeyedLocks()
         self._processing: set[str] = set()
@@ -193,6 +197,7 @@ class TeamsApp:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.bot.directories.close()
         with contextlib.suppress(Exception):
             await self.inbox.retire()
 

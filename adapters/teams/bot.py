@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
@@ -12,12 +13,16 @@ from typing import Any, TypeVar, cast
 import aiohttp
 from microsoft_agents.activity import Activity, ActivityTypes, ChannelAccount, ConversationParameters
 from microsoft_agents.hosting.core import CardFactory, ConnectorClientBase, MessageFactory, TurnContext
+from redis.exceptions import RedisError
 
 from adapters.teams import cards
 from adapters.teams.references import References
+from adapters.teams.roster import Rosters, load_people, member_context, member_names
 from adapters.teams.text import plain_text
 from bot.engine import InterviewEngine
 from bot.errors import CandorError, StoreUnavailable
+from bot.privacy.directory import Directory, Person
+from bot.privacy.directory_cache import DirectoryCache, DirectoryUnavailable
 from bot.types import Inbound, Participant, Platform, Reply, ReplyKind
 
 log = logging.getLogger(__name__)
@@ -39,19 +44,33 @@ class LookupFailed(CandorError):
 class TeamsBot:
     """Implements the SDK's agent interface (``on_turn``); everything else is Candor's."""
 
-    def __init__(self, engine: InterviewEngine, references: References, app_id: str, typing_after: float = 0.5) -> None:
+    def __init__(
+        self,
+        engine: InterviewEngine,
+        references: References,
+        app_id: str,
+        directories: DirectoryCache,
+        rosters: Rosters,
+        typing_after: float = 0.5,
+    ) -> None:
         self.engine = engine
         # A reply that takes longer than this gets a typing indicator first.
         self.typing_after = typing_after
         self.references = references
         self.app_id = app_id
-        self._names: dict[tuple[str, str], tuple[float, tuple[str, ...]]] = {}
+        self.directories = directories
+        self.rosters = rosters
+        # Per (tenant, member): when looked up, their names, and their own context (title, department, office).
+        self._names: dict[tuple[str, str], tuple[float, tuple[str, ...], tuple[str, ...]]] = {}
         # Set once the engine has received the activity, so the next one of the conversation may start.
         self.received: dict[str, asyncio.Event] = {}
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
         try:
+            team = _team(activity)
+            if team:
+                await self.rosters.remember(_tenant(activity), team)  # its members join the tenant's directory
             if activity.type == ActivityTypes.message:
                 await self._on_message(context)
             elif activity.type in (ActivityTypes.conversation_update, ActivityTypes.installation_update):
@@ -72,18 +91,27 @@ class TeamsBot:
             return  # nobody to interview
         participant = await self._participant(context)
         await self.references.remember(activity, participant.workspace, participant.user)
+        try:
+            await self._answer(context, participant)
+        finally:
+            # A refresh started by this turn uses its connector client, which closes when the turn ends.
+            await self.directories.settle(participant.workspace)
+
+    async def _answer(self, context: TurnContext, participant: Participant) -> None:
+        activity = context.activity
         value = activity.value if isinstance(activity.value, dict) else None
         if value and value.get("verb") == cards.CARD_VERB:
             inbound = await self._card_choice(context, participant, value)
             if inbound is None:
                 return
         else:
-            text = plain_text(activity.text)
+            text = plain_text(activity.text, _own_mentions(activity))
             if not text:
                 if activity.attachments:
                     await self._send_activity(context, MessageFactory.text(TEXT_ONLY))
                 return
-            inbound = Inbound(participant, text, message_id=str(activity.id))
+            directory = await self._directory(context, participant.workspace)
+            inbound = Inbound(participant, text, message_id=str(activity.id), directory=directory)
         typing = Typing(lambda: self._send_activity(context, Activity(type=ActivityTypes.typing)), self.typing_after)
         reception = await typing.around(self.engine.receive(inbound))
         self._mark_received(activity)
@@ -139,34 +167,54 @@ class TeamsBot:
         user = activity.from_property or ChannelAccount(id="unknown")
         tenant = _tenant(activity)
         user_id = user.aad_object_id or user.id
-        return Participant(Platform.TEAMS, tenant, user_id, await self._names_of(context, tenant, user))
+        names, own = await self._names_of(context, tenant, user)
+        return Participant(Platform.TEAMS, tenant, user_id, names, own)
 
-    async def _names_of(self, context: TurnContext, tenant: str, user: ChannelAccount) -> tuple[str, ...]:
-        """The member's names from the connector (once per hour), so the engine can redact them."""
+    async def _directory(self, context: TurnContext, tenant: str) -> Directory | None:
+        """The tenant's people: the members of the teams the app is in (else of this chat), cached in Redis."""
+        client = _connector(context)
+        conversation = context.activity.conversation
+        if client is None or conversation is None or not hasattr(client, "get_conversation_paged_member"):
+            return None
+
+        async def load() -> list[Person]:
+            try:
+                teams = await self.rosters.teams(tenant)
+            except RedisError as exc:
+                raise DirectoryUnavailable(f"Redis: {type(exc).__name__}") from None
+            return await load_people(client, teams or [conversation.id])
+
+        return await self.directories.get(tenant, load)
+
+    async def _names_of(
+        self, context: TurnContext, tenant: str, user: ChannelAccount
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The member's names and own context from the connector (once per hour), so the engine can redact them."""
         key = (tenant, user.id)
         cached = self._names.get(key)
         if cached is not None and time.monotonic() - cached[0] < 3600:
-            return cached[1]
-        names = [user.name or ""]
+            return cached[1], cached[2]
+        names: list[str] = [user.name or ""]
+        own: tuple[str, ...] = ()
         # The turn's connector client (a TeamsConnectorClient on Teams) has the member lookup.
-        client = cast(Any, context.services).get(ConnectorClientBase) if context.services else None
+        client = _connector(context)
         conversation = context.activity.conversation
         if client is not None and conversation is not None and hasattr(client, "get_conversation_member"):
             try:
                 member = await client.get_conversation_member(conversation.id, user.id)
-                names += [getattr(member, attr, None) or "" for attr in ("name", "given_name", "surname")]
-                names.append(getattr(member, "user_principal_name", None) or "")
+                names += member_names(member)
+                own = member_context(member)
             except aiohttp.ClientResponseError as exc:
                 if exc.status == 429 or exc.status >= 500:
                     # Going on would store the given name and surname unredacted: try the activity again later.
                     raise LookupFailed(f"Teams member lookup failed (HTTP {exc.status})") from None
                 log.warning("Teams member lookup failed (HTTP %s); using the name on the message", exc.status)
-                return tuple(n for n in names if n.strip())
+                return tuple(n for n in names if n.strip()), ()
             except (aiohttp.ClientError, TimeoutError) as exc:
                 raise LookupFailed(f"Teams member lookup failed ({type(exc).__name__})") from None
         found = tuple(dict.fromkeys(n for n in names if n.strip()))
-        self._names[key] = (time.monotonic(), found)
-        return found
+        self._names[key] = (time.monotonic(), found, own)
+        return found, own
 
     # -- outgoing ----------------------------------------------------------------------------
 
@@ -234,6 +282,30 @@ def _tenant(activity: Activity) -> str:
     if not tenant and activity.conversation is not None:
         tenant = activity.conversation.tenant_id
     return str(tenant or "")
+
+
+def _team(activity: Activity) -> str | None:
+    """The team an activity comes from (a channel, or the app added to a team); None for chats."""
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    team = (data.get("team") or {}).get("id")
+    return str(team) if team else None
+
+
+def _connector(context: TurnContext) -> Any:
+    """The turn's connector client (a TeamsConnectorClient on Teams), or None."""
+    return cast(Any, context.services).get(ConnectorClientBase) if context.services else None
+
+
+def _own_mentions(activity: Activity) -> set[str]:
+    """How the bot itself appears in ``<at>`` tags of this message, so only those mentions are dropped."""
+    bot = activity.recipient
+    names = {bot.name} if bot is not None and bot.name else set()
+    for entity in activity.entities or []:
+        data = entity.model_dump(by_alias=True) if hasattr(entity, "model_dump") else dict(entity)
+        mentioned = data.get("mentioned") or {}
+        if data.get("type") == "mention" and bot is not None and mentioned.get("id") == bot.id:
+            names.add(re.sub(r"</?at[^>]*>", "", str(data.get("text") or mentioned.get("name") or "")))
+    return names
 
 
 def _mentions(activity: Activity, who: ChannelAccount | None) -> bool:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Collection
 
-_MENTION = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
+from bot.privacy import REDACTED
+
+_MENTION = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 _BREAK = re.compile(r"<\s*(br|/p|/div|/li)\s*/?>", re.IGNORECASE)
 # Only the tags Teams puts into messages; a bare "<" or ">" the person typed stays.
 _TAG = re.compile(
@@ -15,11 +18,21 @@ _TAG = re.compile(
 )
 
 
-def plain_text(text: str | None) -> str:
-    """Teams sends HTML (``<p>``, ``<at>Candor</at>``, ``&nbsp;``): keep only what the person wrote."""
+def plain_text(text: str | None, bot: Collection[str] = ()) -> str:
+    """Teams sends HTML (``<p>``, ``<at>Candor</at>``, ``&nbsp;``): keep only what the person wrote.
+
+    A mention of the bot (one of the names in ``bot``) is dropped; any other mention names a
+    colleague, so it becomes the redaction placeholder before the text goes anywhere.
+    """
     if not text:
         return ""
-    text = _MENTION.sub("", text)
+    own = {name.casefold() for name in bot if name}
+
+    def mention(match: re.Match[str]) -> str:
+        said = html.unescape(_TAG.sub("", match.group(1))).replace("\xa0", " ").strip()
+        return "" if said.casefold() in own else REDACTED
+
+    text = _MENTION.sub(mention, text)
     text = _BREAK.sub("\n", text)
     text = _TAG.sub("", text)
     text = html.unescape(text).replace("\xa0", " ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
@@ -38,6 +39,18 @@ MAX_ATTEMPTS = 40
 async def _back_off(attempt: int) -> None:
     if attempt:
         await asyncio.sleep(random.uniform(0, 0.001 * min(attempt, 20)))
+
+
+@functools.lru_cache(maxsize=256)
+def _context_redactor(context: tuple[str, ...], placeholder: str, style: Placeholders) -> Redactor:
+    return Redactor(placeholder, style=style, terms=context)
+
+
+def _own_context(redactor: Redactor, text: str, context: tuple[str, ...]) -> str:
+    """The participant's title, department, office as whole phrases (never word by word), in their own text only."""
+    if not context:
+        return text
+    return _context_redactor(context, redactor.placeholder, redactor.style).redact(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +209,7 @@ class InterviewEngine:
         text = cleaned.text
         if cleaned.problem is None:
             text = self._redactor.redact(text, message.participant.names, message.directory)
+            text = _own_context(self._redactor, text, message.participant.context)
         ck = self.key_for(message.participant)
         is_answer = cleaned.problem is None and message.choice is None and parse_command(text) is None
         if self.options.answer_window_seconds > 0 and is_answer:
@@ -218,7 +232,9 @@ class InterviewEngine:
         cleaned = clean(new_text, self.options.max_message_chars)
         if cleaned.problem is not None:
             return
-        text = self._redactor.redact(cleaned.text, participant.names, directory)
+        text = _own_context(
+            self._redactor, self._redactor.redact(cleaned.text, participant.names, directory), participant.context
+        )
         ck = self.key_for(participant)
         async with self._locks.hold(ck):
             window = self.options.answer_window_seconds > 0
