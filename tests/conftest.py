@@ -21,6 +21,7 @@ from bot.engine import EngineOptions, InterviewEngine
 from bot.flows import Flow, FlowRegistry, Question, packaged_flows_dir
 from bot.interviewers import ScriptedInterviewer
 from bot.state import RedisStateStore
+from bot.state.crypto import Keyring
 from bot.state.embedded import redis_server_binary
 from bot.types import Inbound, Participant, Platform
 
@@ -131,13 +132,19 @@ EngineFactory = Callable[..., Awaitable[InterviewEngine]]
 async def make_engine(redis_url: str, tmp_path: Path) -> AsyncIterator[EngineFactory]:
     clients: list[aioredis.Redis] = []
     prefix = f"test-{uuid.uuid4().hex[:12]}"
+    # Development mode for tests: one generated key per test, shared by its engines (they share the data).
+    keyring = Keyring.generate()
 
     async def factory(**kwargs: Any) -> InterviewEngine:
         client = aioredis.from_url(kwargs.pop("url", redis_url))
         clients.append(client)
         flows = list(FlowRegistry.from_dirs([packaged_flows_dir()])) + [long_flow()] + kwargs.pop("extra_flows", [])
         store = RedisStateStore(
-            client, prefix=kwargs.pop("prefix", prefix), ttl_seconds=kwargs.pop("ttl", 86400), url_for_errors=redis_url
+            client,
+            prefix=kwargs.pop("prefix", prefix),
+            ttl_seconds=kwargs.pop("ttl", 86400),
+            url_for_errors=redis_url,
+            keyring=kwargs.pop("keyring", keyring),
         )
         sinks: list[Sink] = kwargs.pop("sinks", None) or [FileSink(tmp_path / "data")]
         options = EngineOptions(
@@ -156,6 +163,7 @@ async def make_engine(redis_url: str, tmp_path: Path) -> AsyncIterator[EngineFac
         )
 
     factory.prefix = prefix  # type: ignore[attr-defined]
+    factory.keyring = keyring  # type: ignore[attr-defined]
     factory.data_dir = tmp_path / "data"  # type: ignore[attr-defined]
     yield factory
     for client in clients:
@@ -169,7 +177,7 @@ async def make_engine(redis_url: str, tmp_path: Path) -> AsyncIterator[EngineFac
 
 
 async def keys_and_values(client: aioredis.Redis, prefix: str) -> dict[str, str]:
-    """Everything stored under a prefix, as text, for privacy assertions."""
+    """Everything stored under a prefix, as text, for privacy assertions (ciphertext bytes shown escaped)."""
     out: dict[str, str] = {}
     async for key in client.scan_iter(f"{prefix}:*"):
         kind = (await client.type(key)).decode()
@@ -178,7 +186,7 @@ async def keys_and_values(client: aioredis.Redis, prefix: str) -> dict[str, str]
         elif kind == "hash":
             value = str(await client.hgetall(key))
         elif kind == "list":
-            value = str([item.decode() for item in await client.lrange(key, 0, -1)])
+            value = str([item.decode(errors="backslashreplace") for item in await client.lrange(key, 0, -1)])
         else:
             value = str(await client.smembers(key))
         out[key.decode()] = value
