@@ -289,9 +289,10 @@ class RedisStateStore:
                 try:
                     await pipe.watch(key)
                     items = await pipe.lrange(key, 0, -1)
-                    changed = {}
+                    changed, sealed = {}, 0
                     for index, item in enumerate(items):
-                        new = self._reencrypt(key, index, _raw(item))
+                        new, holds_ciphertext = self._reencrypt(key, index, _raw(item))
+                        sealed += holds_ciphertext
                         if new is not None:
                             changed[index] = new
                     if changed:  # (otherwise leaving the block resets the pipeline, which unwatches)
@@ -303,23 +304,23 @@ class RedisStateStore:
                     report.retries += 1
                     continue
                 report.rewritten += len(changed)
-                report.current += len(items) - len(changed)
+                report.current += sealed - len(changed)
                 return
 
-    def _reencrypt(self, key: str, index: int, item: bytes) -> bytes | None:
-        """One list element under the newest key, or None when it already is (or holds nothing encrypted)."""
-        if key.startswith(f"{self.prefix}:hist:"):
-            return self.keyring.reencrypt(item, key.encode())
+    def _reencrypt(self, key: str, index: int, item: bytes) -> tuple[bytes | None, bool]:
+        """One list element under the newest key (None: it already is), and whether it holds a ciphertext."""
+        if key.startswith(f"{self.prefix}:hist:") or (index > 0 and not key.endswith(":p")):
+            return self.keyring.reencrypt(item, key.encode()), True
         if key.endswith(":p"):
             message_id, at, sealed = item.split(b"\x1f", 2)
             new = self.keyring.reencrypt(sealed, _pending_aad(key, message_id.decode()))
-            return None if new is None else message_id + b"\x1f" + at + b"\x1f" + new
-        if index > 0:
-            return self.keyring.reencrypt(item, key.encode())
+            return (None if new is None else message_id + b"\x1f" + at + b"\x1f" + new), True
         version, seen, rest = item.split(b"\x1f", 2)
         data, _, sealed = rest.partition(b"\x1f")
-        new = self.keyring.reencrypt(sealed, _header_aad(key)) if sealed else None
-        return None if new is None else b"\x1f".join((version, seen, data, new))
+        if not sealed:
+            return None, False  # a header without text fields: nothing in it is encrypted
+        new = self.keyring.reencrypt(sealed, _header_aad(key))
+        return (None if new is None else b"\x1f".join((version, seen, data, new))), True
 
 
 def _raw(value: bytes | str) -> bytes:
