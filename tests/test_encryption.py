@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from bot.state import Role, Status
 from bot.state.crypto import KEY_FILE, DecryptionFailed, Keyring, load_or_create_keyring, new_entry
 from bot.state.history import HistoryEntry
 from tests.conftest import EngineFactory, keys_and_values, message, participant
+from tests.test_cli_demo import candor_command, environment, run_demo
 
 GADGET = "Which gadget in the kitchen deserves a medal for surviving Mondays?"
 ERRAND = "Describe the errand you would hand to a robot without hesitation."
@@ -253,3 +256,45 @@ async def test_rotation_while_interviews_are_answered_loses_nothing(make_engine:
     for user in users:
         texts = [t.text for t in await after.store.turns(after.key_for(participant(user))) if t.role is Role.USER]
         assert texts[-6:] == [f"answer {n} from {user}" for n in range(6)]
+
+
+def _cli(env: dict[str, str], tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*candor_command(), *args], capture_output=True, text=True, env=env, cwd=tmp, timeout=120)
+
+
+def test_serve_refuses_to_start_without_keys_outside_development(tmp_path: Path) -> None:
+    env = environment(tmp_path / "data", None, CANDOR_PSEUDONYM_KEY="a long random pseudonym secret")
+    refused = _cli(env, tmp_path, "serve")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith("candor: CANDOR_ENCRYPTION_KEYS is not set")
+    assert "candor keys generate" in refused.stderr and "CANDOR_DEVELOPMENT=1" in refused.stderr
+    bad = environment(tmp_path / "data", None, CANDOR_ENCRYPTION_KEYS="k1:c2hvcnQ=")
+    result = run_demo(bad, ["yes"], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("candor: CANDOR_ENCRYPTION_KEYS entry 1 (k1): the key is 5 bytes")
+    assert not (tmp_path / "data" / "redis").exists()  # refused before the embedded Redis started
+
+
+def test_demo_data_rotates_onto_a_configured_key(redis_url: str, tmp_path: Path) -> None:
+    """The demo's generated key, then `candor keys rotate` onto a new one, then the demo with only that key."""
+    env = environment(tmp_path / "data", redis_url)
+    first = run_demo(env, ["yes", "I keep a trombone in the supply closet."], tmp_path)
+    assert first.returncode == 3, first.stdout + first.stderr
+    dev_entry = (tmp_path / "data" / KEY_FILE).read_text().strip()
+    generated = _cli(env, tmp_path, "keys", "generate", "--id", "prod2")
+    assert generated.returncode == 0
+    new = generated.stdout.strip()
+    assert new.startswith("prod2:") and Keyring.parse(new).current == "prod2"
+
+    assert _cli(env, tmp_path, "keys", "rotate").returncode == 2  # rotation needs the variable
+    rotated = _cli({**env, "CANDOR_ENCRYPTION_KEYS": f"{new},{dev_entry}"}, tmp_path, "keys", "rotate")
+    assert rotated.returncode == 0, rotated.stderr
+    assert re.search(r"re-encrypted [1-9]\d* value\(s\) under key 'prod2'; 0 were already", rotated.stdout)
+
+    only_new = {**env, "CANDOR_ENCRYPTION_KEYS": new}
+    resumed = run_demo(only_new, ["no"] * 12, tmp_path)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "(Resuming your unfinished interview.)" in resumed.stdout
+    with open(tmp_path / "data" / "transcripts.csv", newline="", encoding="utf-8") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert "User: I keep a trombone in the supply closet." in row["text"]
