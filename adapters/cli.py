@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from adapters import admin_cli, eval_cli, sinks_cli
+from adapters import admin_cli, eval_cli, keys_cli, sinks_cli
 from adapters.console import AnswersFileError, ConsoleChat, answers_from, answers_from_terminal, read_answers
 from adapters.runtime import flow_dirs, open_runtime
 from adapters.slack.config import SlackSettings
@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     sink_commands = sinks.add_subparsers(dest="sinks_command", required=True)
     sink_commands.add_parser("status", help="show what is waiting and which sinks are failing")
     sink_commands.add_parser("retry", help="try every waiting transcript again now")
+    keys = commands.add_parser("keys", help="encryption keys for what Redis holds (CANDOR_ENCRYPTION_KEYS)")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    new_key = key_commands.add_parser("generate", help="print a new keyid:base64key entry")
+    new_key.add_argument("--id", help="the key id (default: k + 6 random hex digits)")
+    key_commands.add_parser("rotate", help="re-encrypt everything in Redis under the first key")
     purge = commands.add_parser("purge", help="delete delivered transcripts kept locally past the retention period")
     purge.add_argument("--older-than", required=True, help="e.g. 30d, 12h")
     commands.add_parser("worker", help="run background jobs (delivery retries); start as many as you like")
@@ -146,6 +151,11 @@ def _require_shared_keys(settings: Settings) -> None:
             "CANDOR_PSEUDONYM_KEY is not set: give the server a long random secret (it keys the hashes that keep "
             "participants unidentifiable), or set CANDOR_DEVELOPMENT=1 to use a key generated on this machine"
         )
+    if settings.encryption_keys is None and not settings.development:
+        raise ConfigError(
+            "CANDOR_ENCRYPTION_KEYS is not set: give the server keyid:base64key (from `candor keys generate`; "
+            "it encrypts interviews in Redis), or set CANDOR_DEVELOPMENT=1 to use a key generated on this machine"
+        )
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -201,12 +211,15 @@ def _run(args: argparse.Namespace) -> int:
         return _validate(args.paths)
     if args.command == "flows" and args.flows_command == "review":
         return eval_cli.review(args.path)
+    if args.command == "keys" and args.keys_command == "generate":
+        return keys_cli.generate(args)
     settings = load_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     handlers: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
         "demo": _demo,
         "eval": eval_cli.evaluate,
         "flows": lambda s, a: eval_cli.plan(s, a) if a.flows_command == "plan" else _list(s),
+        "keys": keys_cli.rotate,
         "participants": admin_cli.withdraw,
         "purge": admin_cli.purge,
         "serve": _serve,

@@ -1,4 +1,4 @@
-"""Building a ready engine from settings: flows, Redis (configured or embedded), sinks, key."""
+"""Building a ready engine from settings: flows, Redis (configured or embedded), sinks, keys."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bot.interviewers import Interviewer, ScriptedInterviewer
 from bot.privacy import load_or_create_key
 from bot.privacy.redact import Placeholders
 from bot.state import RedisStateStore
+from bot.state.crypto import Keyring, load_or_create_keyring
 from bot.state.embedded import EmbeddedRedis
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,12 @@ def printable_url(url: str) -> str:
 
 def flow_dirs(settings: Settings) -> list[Path]:
     return [packaged_flows_dir(), *([settings.flows_dir] if settings.flows_dir else [])]
+
+
+def keyring_for(settings: Settings) -> Keyring:
+    """``CANDOR_ENCRYPTION_KEYS``, or the data folder's generated key (``candor serve`` checks first that it may)."""
+    configured = settings.encryption_keys.get_secret_value() if settings.encryption_keys else None
+    return load_or_create_keyring(configured, settings.data_dir)
 
 
 def build_sinks(settings: Settings) -> list[Sink]:
@@ -118,6 +125,7 @@ async def open_runtime(
     """Connect everything; raises StoreUnavailable (with the URL) when Redis cannot be reached."""
     flows = FlowRegistry.from_dirs(flow_dirs(settings))
     flows.get(settings.default_flow)  # fail at startup, not at the first message
+    keyring = keyring_for(settings)  # likewise: a bad key is a configuration error, before Redis starts
     embedded = None
     url = settings.redis_url
     if url is None:
@@ -139,6 +147,7 @@ async def open_runtime(
         prefix=settings.redis_prefix,
         ttl_seconds=settings.interview_ttl_seconds,
         url_for_errors=printable_url(url),
+        keyring=keyring,
     )
     try:
         await store.ping()

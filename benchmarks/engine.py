@@ -34,6 +34,7 @@ from bot.engine import EngineOptions, InterviewEngine
 from bot.flows import Flow, FlowRegistry, packaged_flows_dir
 from bot.interviewers import ScriptedInterviewer
 from bot.state import RedisStateStore
+from bot.state.crypto import Keyring
 from bot.state.embedded import redis_server_binary
 from bot.types import Inbound, Participant, Platform
 
@@ -99,7 +100,8 @@ def start_server(core: int | None) -> tuple[subprocess.Popen[bytes], str]:
 async def build_engine(url: str, workdir: Path, prefix: str) -> InterviewEngine:
     pool = aioredis.BlockingConnectionPool.from_url(url, connection_class=CountingConnection, max_connections=64)
     client = aioredis.Redis(connection_pool=pool)
-    store = RedisStateStore(client, prefix=prefix, ttl_seconds=86400, url_for_errors=url)
+    # Encrypted as in production, with a key id as long as `candor keys generate` makes.
+    store = RedisStateStore(client, prefix=prefix, ttl_seconds=86400, url_for_errors=url, keyring=Keyring.generate())
     return InterviewEngine(
         flows=FlowRegistry([bench_flow()]),
         store=store,

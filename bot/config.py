@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     redis_prefix: str = Field(default="candor", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
     redis_max_connections: int = Field(default=100, ge=2, le=10_000)
     pseudonym_key: SecretStr | None = None
+    # AES-256-GCM keys for what Redis holds, "keyid:base64key,..." (first encrypts, all decrypt). Unset:
+    # candor serve refuses outside development; otherwise a key is generated and kept in the data folder.
+    encryption_keys: SecretStr | None = None
     # Development mode: candor serve may run with a generated pseudonym key kept in the data folder.
     development: bool = False
     # How redacted spans read: [REDACTED] (the public dataset's style) or typed ([EMAIL], [NAME], ...).

@@ -21,6 +21,7 @@ from bot.engine import EngineOptions, InterviewEngine
 from bot.flows import Flow, FlowRegistry, Question, StudyInfo, packaged_flows_dir
 from bot.interviewers import ScriptedInterviewer
 from bot.state import RedisStateStore
+from bot.state.crypto import Keyring, new_entry
 from bot.state.embedded import redis_server_binary
 from bot.types import Inbound, Participant, Platform
 
@@ -142,13 +143,20 @@ EngineFactory = Callable[..., Awaitable[InterviewEngine]]
 async def make_engine(redis_url: str, tmp_path: Path) -> AsyncIterator[EngineFactory]:
     clients: list[aioredis.Redis] = []
     prefix = f"test-{uuid.uuid4().hex[:12]}"
+    # Development mode for tests: one generated key per test, shared by its engines (they share the data).
+    key_entry = new_entry()  # CANDOR_ENCRYPTION_KEYS for processes a test starts on the same data
+    keyring = Keyring.parse(key_entry)
 
     async def factory(**kwargs: Any) -> InterviewEngine:
         client = aioredis.from_url(kwargs.pop("url", redis_url))
         clients.append(client)
         flows = list(FlowRegistry.from_dirs([packaged_flows_dir()])) + [long_flow()] + kwargs.pop("extra_flows", [])
         store = RedisStateStore(
-            client, prefix=kwargs.pop("prefix", prefix), ttl_seconds=kwargs.pop("ttl", 86400), url_for_errors=redis_url
+            client,
+            prefix=kwargs.pop("prefix", prefix),
+            ttl_seconds=kwargs.pop("ttl", 86400),
+            url_for_errors=redis_url,
+            keyring=kwargs.pop("keyring", keyring),
         )
         sinks: list[Sink] = kwargs.pop("sinks", None) or [FileSink(tmp_path / "data")]
         options = EngineOptions(
@@ -167,6 +175,8 @@ async def make_engine(redis_url: str, tmp_path: Path) -> AsyncIterator[EngineFac
         )
 
     factory.prefix = prefix  # type: ignore[attr-defined]
+    factory.keyring = keyring  # type: ignore[attr-defined]
+    factory.key_entry = key_entry  # type: ignore[attr-defined]
     factory.data_dir = tmp_path / "data"  # type: ignore[attr-defined]
     yield factory
     for client in clients:
@@ -180,7 +190,7 @@ async def make_engine(redis_url: str, tmp_path: Path) -> AsyncIterator[EngineFac
 
 
 async def keys_and_values(client: aioredis.Redis, prefix: str) -> dict[str, str]:
-    """Everything stored under a prefix, as text, for privacy assertions."""
+    """Everything stored under a prefix, as text, for privacy assertions (ciphertext bytes shown escaped)."""
     out: dict[str, str] = {}
     async for key in client.scan_iter(f"{prefix}:*"):
         kind = (await client.type(key)).decode()
@@ -189,7 +199,7 @@ async def keys_and_values(client: aioredis.Redis, prefix: str) -> dict[str, str]
         elif kind == "hash":
             value = str(await client.hgetall(key))
         elif kind == "list":
-            value = str([item.decode() for item in await client.lrange(key, 0, -1)])
+            value = str([item.decode(errors="backslashreplace") for item in await client.lrange(key, 0, -1)])
         else:
             value = str(await client.smembers(key))
         out[key.decode()] = value

@@ -159,12 +159,20 @@ def test_a_killed_demo_resumes_on_the_embedded_redis(tmp_path: Path) -> None:
     process.wait()
     terminal.close()
     os.kill(pid, signal.SIGKILL)
+    # The demo's generated key outlives the crash (owner-only), and Redis's files on disk hold only ciphertext.
+    key_file = tmp_path / "data" / "encryption.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    key_before = key_file.read_text()
+    on_disk = b"".join(p.read_bytes() for p in (tmp_path / "data" / "redis").rglob("*") if p.is_file())
+    assert on_disk
+    assert b"release notes" not in on_disk and b"rewrite the summary" not in on_disk
     resumed = run_demo(env, ["no", "no", "no", "no", "no", "no", "no", "no", "no"], tmp_path)
     assert "(Resuming your unfinished interview.)" in resumed.stdout
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     with open(tmp_path / "data" / "transcripts.csv", newline="", encoding="utf-8") as handle:
         [row] = list(csv.DictReader(handle))
     assert "User: I draft release notes with it, then rewrite the summary by hand." in row["text"]
+    assert key_file.read_text() == key_before
     assert not (tmp_path / "data" / "redis" / "redis.sock").exists() or not _pings(tmp_path)
 
 

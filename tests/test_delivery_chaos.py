@@ -154,6 +154,7 @@ async def test_every_sink_ends_with_each_transcript_exactly_once(
         CANDOR_REDIS_PREFIX=make_engine.prefix,  # type: ignore[attr-defined]
         CANDOR_DATA_DIR=str(tmp_path / "worker-data"),
         CANDOR_DEVELOPMENT="1",
+        CANDOR_ENCRYPTION_KEYS=make_engine.key_entry,  # type: ignore[attr-defined]
         CANDOR_SINKS=",".join(urls),
         CANDOR_S3_ENDPOINT_URL=endpoint,
         CANDOR_WEBHOOK_SECRET=SECRET,

@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 
 from bot.errors import StoreUnavailable
 from bot.state import RedisStateStore, Role, Status
+from bot.state.crypto import Keyring
 from tests.conftest import EngineFactory, free_port, keys_and_values, message, participant
 
 
@@ -156,7 +157,9 @@ async def test_identity_and_contact_details_never_reach_redis_or_the_sink(make_e
 
 async def test_redis_down_means_not_received() -> None:
     client = aioredis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=1)
-    store = RedisStateStore(client, prefix="x", ttl_seconds=60, url_for_errors="redis://127.0.0.1:1")
+    store = RedisStateStore(
+        client, prefix="x", ttl_seconds=60, url_for_errors="redis://127.0.0.1:1", keyring=Keyring.generate()
+    )
     with pytest.raises(StoreUnavailable, match="cannot reach Redis at redis://127.0.0.1:1"):
         await store.load("abc")
     await client.aclose()

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from adapters.slack.stores import RedisOAuthStateStore
+from bot.state.crypto import new_entry
 from tests.conftest import free_port
 from tests.slack_harness import SECRET, candor_settings, close_env, open_env, slack_settings
 from tests.slack_standin import SlackStandIn, app_uninstalled_event, message_im_event, sign
@@ -112,6 +113,7 @@ def _serve(tmp_path: Path, slack: SlackStandIn, port: int, **extra: str) -> subp
         SLACK_API_BASE_URL=slack.base_url,
         CANDOR_ANSWER_WINDOW_SECONDS="0",
         CANDOR_PSEUDONYM_KEY="a-test-secret-of-enough-length",
+        CANDOR_ENCRYPTION_KEYS=new_entry("proc"),
         **extra,
     )
     script = Path(sys.executable).parent / "candor"

@@ -61,6 +61,7 @@ async def test_a_worker_delivers_what_waited_and_stops_gracefully(
         tmp_path,
         CANDOR_REDIS_PREFIX=make_engine.prefix,  # type: ignore[attr-defined]
         CANDOR_PSEUDONYM_KEY=uuid.uuid4().hex * 2,
+        CANDOR_ENCRYPTION_KEYS=make_engine.key_entry,  # type: ignore[attr-defined]
         CANDOR_SINKS=f"file://{blocked / 'inside'}",
         CANDOR_DELIVERY_RETRY_SECONDS="1",
         CANDOR_DELIVERY_BACKOFF_SECONDS="0.1",

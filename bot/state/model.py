@@ -100,6 +100,7 @@ class Interview:
     seen: list[str] = field(default_factory=list)
 
     def data_json(self) -> str:
+        """The fields stored in clear: the Lua scripts read the status, and none of them is text anyone wrote."""
         data: dict[str, Any] = {
             "f": self.flow_id,
             "fv": self.flow_version,
@@ -116,8 +117,6 @@ class Interview:
             data["tc"] = round(self.consented_at, 3)
         if self.consent_version:
             data["cv"] = self.consent_version
-        if self.follow_up_prompt:
-            data["lp"] = self.follow_up_prompt
         if any(self.usage):
             data["u"] = list(self.usage)
         if self.transcript_id:
@@ -126,14 +125,17 @@ class Interview:
             data["eb"] = self.ended_by
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
-    @classmethod
-    def from_header(cls, raw: bytes | str) -> Interview:
-        version, seen, data_raw = (raw.encode() if isinstance(raw, str) else raw).split(b"\x1f", 2)
-        return cls.from_fields(data_raw, int(version), seen.decode())
+    def private_json(self) -> str:
+        """The header's text fields (interviewer wording), which the store encrypts; "" when there are none."""
+        if not self.follow_up_prompt:
+            return ""
+        return json.dumps({"lp": self.follow_up_prompt}, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
-    def from_fields(cls, data_raw: str | bytes, version: int, seen: str) -> Interview:
+    def from_fields(cls, data_raw: str | bytes, version: int, seen: str, private_raw: str | bytes = "") -> Interview:
         data = json.loads(data_raw)
+        if private_raw:
+            data.update(json.loads(private_raw))
         return cls(
             flow_id=data["f"],
             flow_version=int(data["fv"]),

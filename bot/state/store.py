@@ -1,4 +1,8 @@
-"""Interview state in Redis: one hash and one list per interview, written by version-checked scripts."""
+"""Interview state in Redis: one list per interview, written by version-checked scripts.
+
+Every text anyone wrote (turns, answers waiting in their window, the pending follow-up in the
+header) and the history entries are stored encrypted (``bot.state.crypto``), bound to their key.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,16 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import WatchError
 
 from bot.errors import StoreUnavailable
 from bot.state import scripts
+from bot.state.crypto import Keyring
 from bot.state.history import HISTORY_LIMIT, HistoryEntry
 from bot.state.model import Interview, Turn
 from bot.state.sink_ledger import SinkLedger
@@ -39,6 +45,17 @@ class CommitResult(Enum):
     DUPLICATE = "duplicate"
 
 
+@dataclass(slots=True)
+class RotationReport:
+    """What ``candor keys rotate`` did: values rewritten under the newest key, and those already under it."""
+
+    key_id: str
+    keys: int = 0
+    rewritten: int = 0
+    current: int = 0
+    retries: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class PendingMessage:
     message_id: str
@@ -54,8 +71,11 @@ def _safe_id(message_id: str) -> str:
 class RedisStateStore:
     """All of Candor's interview keys live under ``<prefix>:``; nothing outside it is touched."""
 
-    def __init__(self, client: aioredis.Redis, *, prefix: str, ttl_seconds: int, url_for_errors: str) -> None:
+    def __init__(
+        self, client: aioredis.Redis, *, prefix: str, ttl_seconds: int, url_for_errors: str, keyring: Keyring
+    ) -> None:
         self.client = client
+        self.keyring = keyring
         self.prefix = prefix
         self.ttl_seconds = ttl_seconds
         self._url = url_for_errors
@@ -80,9 +100,37 @@ class RedisStateStore:
     async def ping(self) -> None:
         await self._call(self.client.ping)
 
+    def _header(self, ck: str, interview: Interview) -> bytes:
+        """ARGV[2] of the commit script: the clear JSON, then (when there is any) the encrypted text fields."""
+        data = interview.data_json().encode()
+        private = interview.private_json()
+        if not private:
+            return data
+        return data + b"\x1f" + self.keyring.encrypt(private.encode(), _header_aad(self._keys(ck)[0]))
+
+    def _read_header(self, ck: str, raw: bytes) -> Interview:
+        version, seen, rest = raw.split(b"\x1f", 2)
+        data, _, sealed = rest.partition(b"\x1f")
+        private = self.keyring.decrypt(sealed, _header_aad(self._keys(ck)[0])) if sealed else b""
+        return Interview.from_fields(data, int(version), seen.decode(), private)
+
+    def _seal_turn(self, ck: str, turn: Turn) -> bytes:
+        return self.keyring.encrypt(turn.to_json().encode(), self._keys(ck)[0].encode())
+
+    def _pending_entry(self, ck: str, message_id: str, at: float, text: str) -> bytes:
+        """``id \\x1f time \\x1f sealed text``: the id stays clear, the scripts look entries up by it."""
+        aad = _pending_aad(self._keys(ck)[1], message_id)
+        return f"{message_id}\x1f{round(at, 3)}\x1f".encode() + self.keyring.encrypt(text.encode(), aad)
+
+    def _read_pending(self, ck: str, raw: bytes) -> PendingMessage:
+        message_id, at, sealed = raw.split(b"\x1f", 2)
+        mid = message_id.decode()
+        text = self.keyring.decrypt(sealed, _pending_aad(self._keys(ck)[1], mid)).decode()
+        return PendingMessage(message_id=mid, text=text, at=float(at))
+
     async def load(self, ck: str) -> Interview | None:
         raw = await self._call(lambda: self.client.lindex(self._keys(ck)[0], 0))
-        return Interview.from_header(raw) if raw is not None else None
+        return self._read_header(ck, _raw(raw)) if raw is not None else None
 
     async def load_with_pending(self, ck: str) -> tuple[Interview | None, list[PendingMessage]]:
         keys = self._keys(ck)
@@ -94,12 +142,13 @@ class RedisStateStore:
                 return await pipe.execute()
 
         header, pending = await self._call(both)
-        interview = Interview.from_header(header) if header is not None else None
-        return interview, [_decode_pending(item) for item in pending]
+        interview = self._read_header(ck, header) if header is not None else None
+        return interview, [self._read_pending(ck, item) for item in pending]
 
     async def turns(self, ck: str) -> list[Turn]:
-        raw = await self._call(lambda: self.client.lrange(self._keys(ck)[0], 1, -1))
-        return [Turn.from_json(item) for item in raw]
+        key = self._keys(ck)[0]
+        raw = await self._call(lambda: self.client.lrange(key, 1, -1))
+        return [Turn.from_json(self.keyring.decrypt(_raw(item), key.encode())) for item in raw]
 
     async def commit(
         self,
@@ -119,7 +168,7 @@ class RedisStateStore:
             seen = [*seen, mid][-SEEN_LIMIT:]
         args: list[Any] = [
             interview.version,
-            interview.data_json(),
+            self._header(ck, interview),
             " ".join(seen),
             self.ttl_seconds,
             mid,
@@ -128,10 +177,10 @@ class RedisStateStore:
             outbox,
             secrets.randbelow(2**40) + 1,
             len(append),
-            *(turn.to_json() for turn in append),
+            *(self._seal_turn(ck, turn) for turn in append),
         ]
         for index, turn in (replace or {}).items():
-            args += [index, turn.to_json()]
+            args += [index, self._seal_turn(ck, turn)]
         status, version = await self._call(lambda: self._commit(keys=self._keys(ck, message_id), args=args))
         if status == 1:
             interview.version = int(version)
@@ -152,14 +201,14 @@ class RedisStateStore:
         """Hold an answer for the answer window, if the interview is in progress."""
         mid = _safe_id(message_id)
         keys = self._keys(ck, message_id)
-        entry = _encode_pending(mid, at, text)
+        entry = self._pending_entry(ck, mid, at, text)
         result = await self._call(lambda: self._push(keys=keys[:3], args=[mid, entry, self.ttl_seconds]))
         return PushResult(int(result))
 
     async def replace_pending(self, ck: str, message_id: str, text: str, at: float) -> bool:
         """Edit a message still waiting in its window; False when it is not waiting."""
         mid = _safe_id(message_id)
-        entry = _encode_pending(mid, at, text)
+        entry = self._pending_entry(ck, mid, at, text)
         result = await self._call(lambda: self._replace(keys=[self._keys(ck)[1]], args=[mid, entry]))
         return bool(result)
 
@@ -173,12 +222,15 @@ class RedisStateStore:
     def _history_key(self, ck: str) -> str:
         return f"{self.prefix}:hist:{ck}"
 
+    def _seal_history(self, key: str, entry: HistoryEntry) -> bytes:
+        return self.keyring.encrypt(entry.to_json().encode(), key.encode())
+
     async def add_history(self, ck: str, entry: HistoryEntry) -> None:
         key = self._history_key(ck)
 
         async def push() -> None:
             async with self.client.pipeline(transaction=True) as pipe:
-                pipe.lpush(key, entry.to_json())
+                pipe.lpush(key, self._seal_history(key, entry))
                 pipe.ltrim(key, 0, HISTORY_LIMIT - 1)
                 pipe.expire(key, self.ttl_seconds)
                 await pipe.execute()
@@ -186,8 +238,9 @@ class RedisStateStore:
         await self._call(push)
 
     async def history(self, ck: str) -> list[HistoryEntry]:
-        raw = await self._call(lambda: self.client.lrange(self._history_key(ck), 0, -1))
-        return [HistoryEntry.from_json(item) for item in raw]
+        key = self._history_key(ck)
+        raw = await self._call(lambda: self.client.lrange(key, 0, -1))
+        return [HistoryEntry.from_json(self.keyring.decrypt(_raw(item), key.encode())) for item in raw]
 
     async def replace_history(self, ck: str, entries: Sequence[HistoryEntry]) -> None:
         key = self._history_key(ck)
@@ -196,7 +249,7 @@ class RedisStateStore:
             async with self.client.pipeline(transaction=True) as pipe:
                 pipe.delete(key)
                 if entries:
-                    pipe.rpush(key, *(entry.to_json() for entry in entries))
+                    pipe.rpush(key, *(self._seal_history(key, entry) for entry in entries))
                     pipe.expire(key, self.ttl_seconds)
                 await pipe.execute()
 
@@ -220,11 +273,66 @@ class RedisStateStore:
         """Drop the delivered turns; the header stays as a small end marker until it expires."""
         return await self.commit(ck, interview, outbox="done")
 
+    async def rotate(self) -> RotationReport:
+        """Rewrite every encrypted value under the newest key; safe to run while the bot serves, and to re-run."""
+        report = RotationReport(key_id=self.keyring.current)
+        for pattern in (f"{self.prefix}:iv:*", f"{self.prefix}:hist:*"):
+            async for key in self.client.scan_iter(match=pattern, count=500, _type="list"):
+                await self._rotate_key(key.decode(), report)
+                report.keys += 1
+        return report
 
-def _encode_pending(message_id: str, at: float, text: str) -> str:
-    return f"{message_id}\x1f{round(at, 3)}\x1f{text}"
+    async def _rotate_key(self, key: str, report: RotationReport) -> None:
+        """WATCH, read, re-encrypt, MULTI/EXEC: a write to the key meanwhile aborts the EXEC and we read again."""
+        async with self.client.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    items = await pipe.lrange(key, 0, -1)
+                    changed, sealed = {}, 0
+                    for index, item in enumerate(items):
+                        new, holds_ciphertext = self._reencrypt(key, index, _raw(item))
+                        sealed += holds_ciphertext
+                        if new is not None:
+                            changed[index] = new
+                    if changed:  # (otherwise leaving the block resets the pipeline, which unwatches)
+                        pipe.multi()  # type: ignore[no-untyped-call]
+                        for index, new in changed.items():
+                            pipe.lset(key, index, cast(str, new))  # typed as str; bytes are sent as they are
+                        await pipe.execute()
+                except WatchError:
+                    report.retries += 1
+                    continue
+                report.rewritten += len(changed)
+                report.current += sealed - len(changed)
+                return
+
+    def _reencrypt(self, key: str, index: int, item: bytes) -> tuple[bytes | None, bool]:
+        """One list element under the newest key (None: it already is), and whether it holds a ciphertext."""
+        if key.startswith(f"{self.prefix}:hist:") or (index > 0 and not key.endswith(":p")):
+            return self.keyring.reencrypt(item, key.encode()), True
+        if key.endswith(":p"):
+            message_id, at, sealed = item.split(b"\x1f", 2)
+            new = self.keyring.reencrypt(sealed, _pending_aad(key, message_id.decode()))
+            return (None if new is None else message_id + b"\x1f" + at + b"\x1f" + new), True
+        version, seen, rest = item.split(b"\x1f", 2)
+        data, _, sealed = rest.partition(b"\x1f")
+        if not sealed:
+            return None, False  # a header without text fields: nothing in it is encrypted
+        new = self.keyring.reencrypt(sealed, _header_aad(key))
+        return (None if new is None else b"\x1f".join((version, seen, data, new))), True
 
 
-def _decode_pending(raw: bytes | str) -> PendingMessage:
-    message_id, at, text = (raw.decode() if isinstance(raw, bytes) else raw).split("\x1f", 2)
-    return PendingMessage(message_id=message_id, text=text, at=float(at))
+def _raw(value: bytes | str) -> bytes:
+    # The store's clients never decode responses; this only satisfies the client's typing.
+    return value if isinstance(value, bytes) else value.encode()
+
+
+def _header_aad(interview_key: str) -> bytes:
+    # Not the turns' AAD, so a turn's ciphertext cannot be passed off as the header's.
+    return interview_key.encode() + b"\x1fheader"
+
+
+def _pending_aad(pending_key: str, message_id: str) -> bytes:
+    # The message id too: a waiting text cannot be swapped onto another waiting message.
+    return f"{pending_key}\x1f{message_id}".encode()
