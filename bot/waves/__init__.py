@@ -1,5 +1,6 @@
 """Interview waves: when each invitation and reminder may go out, and how fast the platforms allow."""
 
+from bot.waves.ratelimit import Decision, Limit, Limits, RateLimited, RateLimiter, bucket_key
 from bot.waves.schedule import (
     DEFAULT_SPREAD,
     ScheduleError,
@@ -19,6 +20,12 @@ from bot.waves.schedule import (
 
 __all__ = [
     "DEFAULT_SPREAD",
+    "Decision",
+    "Limit",
+    "Limits",
+    "RateLimited",
+    "RateLimiter",
+    "bucket_key",
     "ScheduleError",
     "SendWindow",
     "deferred_for_dnd",
