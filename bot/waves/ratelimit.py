@@ -14,9 +14,9 @@ import math
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any
 
 import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -174,7 +174,7 @@ class RateLimiter:
     def key(self, bucket_key: str) -> str:
         return f"{self.prefix}:{bucket_key}"
 
-    async def _run(self, script: Any, bucket_key: str, *args: int) -> list[int]:
+    async def _run(self, script: AsyncScript, bucket_key: str, *args: int) -> list[int]:
         try:
             result: list[int] = await script(keys=[self.key(bucket_key)], args=list(args))
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
