@@ -4,6 +4,9 @@ Slack and Teams consider an acknowledged event delivered. If the process dies be
 and the reply, the event is still in the inbox, and a running server (this one after a restart,
 or another replica) processes it. The engine's de-duplication on the message id makes a second
 processing harmless.
+
+An event carries message text, so its body is stored encrypted under the deployment's keyring
+(``at \x1f ciphertext``, bound to the inbox and the event id); only the arrival time is in clear.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.errors import StoreUnavailable
+from bot.state.crypto import Keyring
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +67,9 @@ return 0
 
 
 class EventInbox:
-    def __init__(self, client: aioredis.Redis, prefix: str, namespace: str) -> None:
+    def __init__(self, client: aioredis.Redis, prefix: str, namespace: str, keyring: Keyring) -> None:
         self.client = client
+        self.keyring = keyring
         self.prefix = f"{prefix}:{namespace}"
         self.key = f"{self.prefix}:inbox"
         self._admit = client.register_script(_ADMIT)
@@ -76,9 +81,9 @@ class EventInbox:
 
     async def admit(self, event_id: str, body: dict[str, Any]) -> bool:
         """Store a new event; False for a retry or duplicate of one already admitted."""
-        record = json.dumps({"at": time.time(), "body": body}, ensure_ascii=False)
+        record = self._seal(event_id, time.time(), body)
         keys = [f"{self.prefix}:seen:{event_id}", self.key, f"{self.prefix}:claim:{event_id}"]
-        args: list[str | int] = [SEEN_SECONDS, event_id, record, self.worker_id, CLAIM_MILLISECONDS]
+        args: list[str | int | bytes] = [SEEN_SECONDS, event_id, record, self.worker_id, CLAIM_MILLISECONDS]
         try:
             result = await self._admit(keys=keys, args=args)
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
@@ -170,10 +175,21 @@ class EventInbox:
         """Events admitted but not yet processed, oldest first."""
         cutoff = time.time() - older_than_seconds
         items = []
-        for event_id, raw in (await self.client.hgetall(self.key)).items():
-            record = json.loads(raw)
-            if record["at"] <= cutoff:
-                items.append(
-                    (record["at"], event_id.decode() if isinstance(event_id, bytes) else event_id, record["body"])
-                )
-        return [(event_id, body) for _, event_id, body in sorted(items, key=lambda item: item[0])]
+        for raw_id, raw in (await self.client.hgetall(self.key)).items():
+            event_id = raw_id.decode() if isinstance(raw_id, bytes) else raw_id
+            at, sealed = (raw if isinstance(raw, bytes) else raw.encode()).split(b"\x1f", 1)
+            if float(at) <= cutoff:
+                items.append((float(at), event_id, sealed))
+        ordered = sorted(items, key=lambda item: item[0])
+        return [(event_id, self._open(event_id, sealed)) for _, event_id, sealed in ordered]
+
+    def _aad(self, event_id: str) -> bytes:
+        return f"{self.key}\x1f{event_id}".encode()
+
+    def _seal(self, event_id: str, at: float, body: dict[str, Any]) -> bytes:
+        plain = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        return f"{at:.3f}".encode() + b"\x1f" + self.keyring.encrypt(plain, self._aad(event_id))
+
+    def _open(self, event_id: str, sealed: bytes) -> dict[str, Any]:
+        body: dict[str, Any] = json.loads(self.keyring.decrypt(sealed, self._aad(event_id)))
+        return body

@@ -173,6 +173,7 @@ async def open_runtime(
             support_resources=settings.support_resources,
             placeholders=Placeholders(settings.placeholders),
             redact_terms=tuple(t.strip() for t in settings.redact_terms.split(",") if t.strip()),
+            redact_ids=tuple(dict.fromkeys(k.strip() for k in settings.redact_ids.split(",") if k.strip())),
             delivery_backoff_seconds=settings.delivery_backoff_seconds,
             delivery_backoff_max_seconds=settings.delivery_backoff_max_seconds,
         ),

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     placeholders: str = Field(default="redacted", pattern=r"^(redacted|typed)$")
     # Company, product and project code names, office locations: redacted wherever they appear.
     redact_terms: str = ""
+    # Government id formats to redact, comma-separated: us_ssn, uk_nino (none by default).
+    redact_ids: str = Field(default="", pattern=r"^\s*((us_ssn|uk_nino)\s*(,\s*(us_ssn|uk_nino)\s*)*)?$")
     # The workspace directory (colleagues' names to redact), cached in Redis: how long a copy lives,
     # how old it may get before one process loads it again in the background, and how often each
     # process checks Redis for a newer copy than the one it holds in memory.

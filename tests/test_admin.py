@@ -14,10 +14,10 @@ from tests.conftest import ROOT
 
 
 def _candor(
-    tmp_path: Path, redis_url: str, prefix: str, *args: str, stdin: str | None = None
+    tmp_path: Path, redis_url: str, prefix: str, *args: str, stdin: str | None = None, **extra: str
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CANDOR_")}
-    env.update(REDIS_URL=redis_url, CANDOR_DATA_DIR=str(tmp_path / "data"), CANDOR_REDIS_PREFIX=prefix)
+    env.update(REDIS_URL=redis_url, CANDOR_DATA_DIR=str(tmp_path / "data"), CANDOR_REDIS_PREFIX=prefix, **extra)
     return subprocess.run(
         [sys.executable, "-m", "adapters.cli", *args],
         env=env,
@@ -93,3 +93,19 @@ def test_purge_removes_transcripts_past_retention(tmp_path: Path, redis_url: str
     assert document.stem not in (data / "transcripts.csv").read_text()
     bad = _candor(tmp_path, redis_url, prefix, "purge", "--older-than", "a month")
     assert bad.returncode == 2 and "30d" in bad.stderr
+
+
+def test_government_ids_are_redacted_when_the_deployment_turns_them_on(tmp_path: Path, redis_url: str) -> None:
+    answers = tmp_path / "answers.txt"
+    answer = "HR asked for my SSN 123-45-6789 and my NI number AB 12 34 56 C on the expenses form."
+    answers.write_text("\n\n".join(["yes", answer] + ["no"] * 12))
+    prefix = f"adm-{uuid.uuid4().hex[:8]}"
+    result = _candor(
+        tmp_path, redis_url, prefix, "demo", "--answers", str(answers), CANDOR_REDACT_IDS="us_ssn, uk_nino"
+    )
+    assert result.returncode == 0, result.stderr
+    [document] = list((tmp_path / "data" / "transcripts").glob("*.json"))
+    text = document.read_text()
+    assert "expenses form" in text and "123-45-6789" not in text and "AB 12 34 56 C" not in text
+    bad = _candor(tmp_path, redis_url, prefix, "demo", "--answers", str(answers), CANDOR_REDACT_IDS="passport")
+    assert bad.returncode == 2 and "CANDOR_REDACT_IDS" in bad.stderr

@@ -135,7 +135,7 @@ async def test_one_refresh_at_a_time_across_processes(redis_url: str, redis_clie
         calls.append("load")
         if len(calls) > 1:
             await gate.wait()
-        return [Person(("Priya Raman",)), Person((f"Person Number{len(calls)}",))]
+        return [Person(("Priya Raman",)), Person((["Quillon Ashby", "Zephyrine Oduya"][min(len(calls), 2) - 1],))]
 
     one = process(redis_url, redis_clients, prefix, recheck_seconds=0, clock=clock)
     two = process(redis_url, redis_clients, prefix, recheck_seconds=0, clock=clock)
@@ -151,7 +151,8 @@ async def test_one_refresh_at_a_time_across_processes(redis_url: str, redis_clie
     assert calls == ["load", "load"]  # process two found the lock taken and kept its copy
     gate.set()
     await one.settle(TEAM)
-    assert names(await two.get(TEAM, load), "Number2 and Number1") == ["Number2"]  # the new copy reached two
+    found = names(await two.get(TEAM, load), "Zephyrine and Quillon")
+    assert found == ["Zephyrine"]  # the new copy reached two
     assert await redis_clients[0].exists(f"{one.key(TEAM)}:lock") == 0  # released after the refresh
 
 
@@ -224,7 +225,7 @@ async def test_slack_answer_loses_own_title_and_manager(redis_url: str, tmp_path
         async for env in running(slack, candor_settings(redis_url, tmp_path), slack_settings(slack)):
             await env.say("U100", "hi")
             await env.say("U100", "yes")
-            await env.say("U100", "As head of sales I report to grant, and the head of the table agreed.")
+            await env.say("U100", "As head of sales I report to Grant, and the head of the table agreed.")
             engine = env.service.runtime.engine
             turns = await engine.store.turns(engine.key_for(Participant(Platform.SLACK, TEAM, "U100")))
             assert "As [REDACTED] I report to [REDACTED], and the head of the table agreed." in [t.text for t in turns]

@@ -18,6 +18,7 @@ from bot.engine.hygiene import clean
 from bot.flows import FlowRegistry, packaged_flows_dir
 from bot.interviewers import Decision, Move, Situation
 from bot.privacy import Redactor
+from bot.state.crypto import Keyring
 from tests.conftest import DATA, free_port
 from tests.slack_harness import TEAM, TOKEN, SlackEnv, candor_settings, close_env, open_env, running, slack_settings
 from tests.slack_standin import (
@@ -161,6 +162,9 @@ async def test_an_acknowledged_message_survives_a_crash(slack: SlackStandIn, red
     status, _ = await first.post_event(message_im_event(TEAM, USER, "An answer given just before the crash."))
     assert status == 200
     assert len(await first.service.slack.inbox.waiting()) == 1
+    inbox = first.service.slack.inbox
+    stored = await inbox.client.hgetall(inbox.key)
+    assert len(stored) == 1 and all(b"answer given" not in value for value in stored.values())  # encrypted
     await first.http.close()
     await first.server.close()  # the process is gone: nothing more happens there
     await first.service.slack.inbox.retire()  # its liveness key expires (here: at once)
@@ -333,7 +337,7 @@ async def test_invitations_open_the_dm_with_start_and_not_now(env: SlackEnv) -> 
 
 async def test_redis_down_means_no_acknowledgement(env: SlackEnv) -> None:
     dead = aioredis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
-    env.service.slack.inbox = EventInbox(dead, "dead", "slack")
+    env.service.slack.inbox = EventInbox(dead, "dead", "slack", Keyring.generate())
     status, _ = await env.post_event(message_im_event(TEAM, USER, "hello"))
     assert status == 503
     await asyncio.sleep(0.2)

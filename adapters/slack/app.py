@@ -50,7 +50,7 @@ class SlackBot:
     ) -> None:
         self.interviews = interviews
         self.settings = settings
-        self.inbox = EventInbox(redis, prefix, "slack")
+        self.inbox = EventInbox(redis, prefix, "slack", interviews.engine.store.keyring)
         self.installations = RedisInstallationStore(redis, prefix) if settings.oauth else None
         self.app = self._build(RedisOAuthStateStore(redis, prefix))
         self._tasks: set[asyncio.Task[None]] = set()

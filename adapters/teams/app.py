@@ -82,7 +82,7 @@ class TeamsApp:
         self.adapter.on_turn_error = self._on_turn_error
         references = References(redis, prefix, secret)
         self.bot = TeamsBot(engine, references, settings.app_id or "", directories, Rosters(redis, prefix))
-        self.inbox = EventInbox(redis, prefix, "teams")
+        self.inbox = EventInbox(redis, prefix, "teams", engine.store.keyring)
         self._order = KeyedLocks()
         self._processing: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()

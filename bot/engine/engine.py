@@ -62,6 +62,8 @@ class EngineOptions:
     support_resources: str | None = None
     placeholders: Placeholders = Placeholders.REDACTED
     redact_terms: tuple[str, ...] = ()
+    # Government id formats to redact, from bot.privacy.redact.IDS (us_ssn, uk_nino).
+    redact_ids: tuple[str, ...] = ()
     # The wait before a transcript a sink refused is retried; it doubles up to an hour.
     delivery_backoff_seconds: float = 30.0
     delivery_backoff_max_seconds: float = 3600.0
@@ -107,7 +109,7 @@ class InterviewEngine:
         self.options = options
         self._secret = secret
         self._clock = clock
-        self._redactor = Redactor(style=options.placeholders, terms=options.redact_terms)
+        self._redactor = Redactor(style=options.placeholders, terms=options.redact_terms, ids=options.redact_ids)
         self._locks = KeyedLocks()
         self._cache = HeaderCache()
         self._window_generation: dict[str, int] = {}
