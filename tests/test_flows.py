@@ -81,7 +81,7 @@ def test_duplicate_question_ids_are_reported() -> None:
 def test_yaml_syntax_and_shape_errors() -> None:
     assert _problems("bad-yaml.yaml")[0].startswith(f"{FLOWS / 'bad-yaml.yaml'}:5: (yaml): not valid YAML")
     assert _problems("bad-list.yaml") == [
-        f"{FLOWS / 'bad-list.yaml'}:1: (file): expected a mapping of flow fields (id:, version:, ...)"
+        f"{FLOWS / 'bad-list.yaml'}:1: (file): expected a mapping of flow fields (id:, ...)"
     ]
 
 

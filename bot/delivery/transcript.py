@@ -36,6 +36,8 @@ class Transcript:
     consent_version: str = ""
     # A study-scoped pseudonym: compares one person's interviews across waves of one study only.
     participant: str = ""
+    # The wave that invited the participant, if any.
+    wave: str = ""
 
     @property
     def duration_seconds(self) -> int:
@@ -47,6 +49,7 @@ class Transcript:
             **({"participant": self.participant} if self.participant else {}),
             "flow_id": self.flow_id,
             "flow_version": self.flow_version,
+            **({"wave": self.wave} if self.wave else {}),
             "started_at": _iso(self.started_at),
             "ended_at": _iso(self.ended_at),
             "duration_seconds": self.duration_seconds,

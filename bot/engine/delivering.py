@@ -48,6 +48,7 @@ class Delivery:
             usage=interview.usage,
             consented_at=None if interview.consented_at is None else round(interview.consented_at, 3),
             consent_version=interview.consent_version,
+            wave=interview.wave,
             participant=self._pseudonym(interview.flow_id, ck),
         )
         if not await self._hand_to_every_sink(transcript):

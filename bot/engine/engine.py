@@ -9,6 +9,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.delivery import Sink
 from bot.engine import texts
@@ -27,7 +28,7 @@ from bot.privacy.directory import Directory
 from bot.privacy.redact import Placeholders
 from bot.state import CommitResult, Interview, RedisStateStore, Role, Status, Turn
 from bot.state.history import HistoryEntry
-from bot.state.model import LIVE
+from bot.state.model import LIVE, THANKS
 from bot.state.store import SEEN_LIMIT, PushResult
 from bot.types import Inbound, Participant, Reply, ReplyKind
 
@@ -80,6 +81,12 @@ _CHOICE_STATUS = {
 _END_COUNTERS = {End.DECLINE: "declined", End.DELETE: "withdrawn", End.EXPIRE: "expired"}
 
 
+class InterviewWatcher(Protocol):
+    """Hears each status an interview reaches, after it is stored; it must not raise."""
+
+    async def changed(self, ck: str, interview: Interview, outcome: str) -> None: ...
+
+
 class DeliveryPending(CandorError):
     """A finished transcript here could not be delivered yet, so a new interview cannot start."""
 
@@ -113,6 +120,8 @@ class InterviewEngine:
         self._locks = KeyedLocks()
         self._cache = HeaderCache()
         self._window_generation: dict[str, int] = {}
+        # Told of every status an interview reaches (waves count their funnel this way).
+        self.watchers: list[InterviewWatcher] = []
         self._delivery = Delivery(
             store,
             self.sinks,
@@ -147,7 +156,9 @@ class InterviewEngine:
                     return outcome.replies
         raise ContentionError("could not start the interview: it kept changing underneath; try again")
 
-    async def invite(self, participant: Participant, flow_id: str | None = None) -> list[Reply]:
+    async def invite(
+        self, participant: Participant, flow_id: str | None = None, *, wave: str = "", text: str | None = None
+    ) -> list[Reply]:
         """The invitation to send (what waves call); [] when this person already has a live interview."""
         conversation = self._conversation_for(flow_id)
         ck = self.key_for(participant)
@@ -159,11 +170,41 @@ class InterviewEngine:
                     continue
                 if current is not None and current.status in LIVE:
                     return []
-                interview, outcome = conversation.invite(self._clock())
+                interview, outcome = conversation.invite(self._clock(), wave, text)
                 _replace(interview, current)
                 if await self._persist(ck, interview, outcome, "") is CommitResult.OK:
                     return outcome.replies
         raise ContentionError("could not record the invitation: the interview kept changing underneath")
+
+    async def close_for_wave(self, participant: Participant, wave: str) -> list[Reply]:
+        """The wave has closed: an unfinished interview it started ends politely and counts as expired.
+
+        Answers given so far are delivered only when the flow allows partial transcripts.
+        """
+        ck = self.key_for(participant)
+        async with self._locks.hold(ck):
+            for attempt in range(MAX_ATTEMPTS):
+                await _back_off(attempt)
+                current = await self._header(ck, fresh=attempt > 0)
+                if current is None or current.wave != wave or current.status not in LIVE:
+                    return []
+                if await self._close_one(ck, current) is CommitResult.OK:
+                    kept = self.flows.get(current.flow_id).partial_delivery and current.answers > 0
+                    return [Reply(texts.WAVE_CLOSED_KEPT if kept else texts.WAVE_CLOSED)]
+        raise ContentionError("could not close the interview: it kept changing underneath")
+
+    async def _close_one(self, ck: str, interview: Interview) -> CommitResult:
+        started = interview.status in (Status.IN_PROGRESS, Status.PAUSED, Status.STOP_PENDING)
+        try:
+            partial = self.flows.get(interview.flow_id).partial_delivery
+        except FlowNotFound:
+            partial = False
+        if not (started and partial and interview.answers > 0):
+            return await self._erase(ck, interview, End.EXPIRE, "")
+        now = self._clock()
+        interview.status, interview.ended_by, interview.last_at = Status.COMPLETED, "expired", now
+        closing = Turn(Role.AI, texts.WAVE_CLOSED_KEPT, THANKS, now)
+        return await self._persist(ck, interview, Outcome(append=[closing], end=End.COMPLETE), "")
 
     async def cancel_invitation(self, participant: Participant) -> None:
         """Forget an invitation that could not be delivered, so it can be sent again later."""
@@ -465,6 +506,7 @@ class InterviewEngine:
             self._cache.drop(ck)
             return result
         self._cache.put(ck, interview)
+        await self._tell(ck, interview, "expired" if interview.ended_by == "expired" else interview.status.value)
         if outcome.end is End.COMPLETE:
             await self.store.count(interview.flow_id, interview.ended_by)
             await self.store.add_history(ck, _history_entry(interview, interview.ended_by))
@@ -477,12 +519,22 @@ class InterviewEngine:
         result = await self.store.delete(ck, interview, message_id=message_id)
         self._cache.drop(ck)
         if result is CommitResult.OK:
+            await self._tell(ck, interview, _END_COUNTERS[end])
             await self.store.count(interview.flow_id, _END_COUNTERS[end])
             if end is not End.DECLINE:
                 await self._forget_transcript(ck, interview)
                 if interview.status is not Status.COMPLETED:  # a completed one is already listed
                     await self.store.add_history(ck, _history_entry(interview, _END_COUNTERS[end]))
         return result
+
+    async def _tell(self, ck: str, interview: Interview, outcome: str) -> None:
+        if not interview.wave:
+            return
+        for watcher in self.watchers:
+            try:
+                await watcher.changed(ck, interview, outcome)
+            except Exception:
+                log.exception("a watcher failed on an interview of wave %s", interview.wave)
 
     async def _forget_transcript(self, ck: str, interview: Interview) -> None:
         """After a withdrawal, the history keeps that there was an interview, not its transcript id."""

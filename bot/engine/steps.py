@@ -79,12 +79,17 @@ class Conversation:
 
     # -- starting -------------------------------------------------------------------------
 
-    def invite(self, now: float) -> tuple[Interview, Outcome]:
+    def invite(self, now: float, wave: str = "", text: str | None = None) -> tuple[Interview, Outcome]:
         """An invitation stores no words of the participant's and no turns: only that it was sent."""
         interview = Interview(
-            flow_id=self.flow.id, flow_version=self.flow.version, status=Status.INVITED, started_at=now, last_at=now
+            flow_id=self.flow.id,
+            flow_version=self.flow.version,
+            status=Status.INVITED,
+            started_at=now,
+            last_at=now,
+            wave=wave,
         )
-        text = texts.INVITATION.format(title=self.flow.title, minutes=self.flow.estimated_minutes)
+        text = text or texts.INVITATION.format(title=self.flow.title, minutes=self.flow.estimated_minutes)
         return interview, Outcome().say(text, ReplyKind.INVITATION, ("Start", "Not now"))
 
     def begin(self, now: float, interview: Interview | None = None) -> tuple[Interview, Outcome]:

@@ -79,3 +79,11 @@ SUPPORT_OPTIONS = (
     "There's no need to continue. You can type pause to take a break, or stop to end here. Nothing you say "
     "is passed to your manager or anyone else."
 )
+WAVE_CLOSED = (
+    "This study has now closed, so our conversation ends here. Nothing you said in it will be used, "
+    "and it has been deleted. Thank you for your time."
+)
+WAVE_CLOSED_KEPT = (
+    "This study has now closed, so our conversation ends here. The answers you gave so far are kept, "
+    "anonymized like everything else, and you can still type withdraw to remove them. Thank you for your time."
+)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.errors import FlowNotFound
 from bot.flows.model import Flow
@@ -85,7 +85,7 @@ class _LineMap:
         return 1
 
 
-def _parse(path: Path) -> tuple[Any, _LineMap]:
+def _parse(path: Path, what: str = "flow") -> tuple[Any, _LineMap]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -103,7 +103,7 @@ def _parse(path: Path) -> tuple[Any, _LineMap]:
         problem = getattr(exc, "problem", None) or str(exc)
         raise FlowFileError([FlowProblem(path, line, "(yaml)", f"not valid YAML: {problem}")]) from None
     if root is None or not isinstance(data, dict):
-        raise FlowFileError([FlowProblem(path, 1, "(file)", "expected a mapping of flow fields (id:, version:, ...)")])
+        raise FlowFileError([FlowProblem(path, 1, "(file)", f"expected a mapping of {what} fields (id:, ...)")])
     return data, _LineMap(root)
 
 
@@ -133,19 +133,30 @@ def _problems(path: Path, exc: ValidationError, lines: _LineMap) -> list[FlowPro
     return problems
 
 
-def load_flow_file(path: Path) -> Flow:
-    """Validate one flow file; raise :class:`FlowFileError` listing every problem found."""
-    data, lines = _parse(path)
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_model_file(path: Path, model: type[M], what: str = "flow") -> M:
+    """Validate one YAML file into ``model``; raise :class:`FlowFileError` listing every problem found.
+
+    Wave files use it too: every problem reads ``file:line: field: what is wrong; what to do``.
+    """
+    data, lines = _parse(path, what)
     problems = [
         FlowProblem(path, line, _field_name(loc), "this key appears twice; keep one") for loc, line in lines.duplicates
     ]
     try:
-        flow = Flow.model_validate(data)
+        loaded = model.model_validate(data)
     except ValidationError as exc:
         problems.extend(_problems(path, exc, lines))
     if problems:
         raise FlowFileError(sorted(problems, key=lambda p: p.line))
-    return flow
+    return loaded
+
+
+def load_flow_file(path: Path) -> Flow:
+    """Validate one flow file; raise :class:`FlowFileError` listing every problem found."""
+    return load_model_file(path, Flow)
 
 
 def packaged_flows_dir() -> Path:

@@ -48,6 +48,8 @@ class Flow(BaseModel):
     model_sees_unredacted: bool = False
     # Whether the interviewer's own messages may contain links.
     links_allowed: bool = False
+    # When a wave closes mid-interview: deliver the answers given so far (else they are deleted).
+    partial_delivery: bool = False
 
     @field_validator("time_budget_minutes")
     @classmethod

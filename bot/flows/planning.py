@@ -25,7 +25,7 @@ MAX_TOKENS = 8000
 HEADER = "# DRAFT for human review: written by Claude from research goals on {day}; check every question before use.\n"
 # Decisions about what the model may see and send stay with people; a draft always keeps the safe defaults.
 # The study's facts (who runs it, contact, retention) are never guessed: they come from an existing flow.
-_HUMAN_ONLY = ("model_sees_unredacted", "links_allowed", "study")
+_HUMAN_ONLY = ("model_sees_unredacted", "links_allowed", "partial_delivery", "study")
 _FLOW_ID = re.compile(Flow.model_json_schema()["properties"]["id"]["pattern"])
 
 SYSTEM = """You draft interview guides ("flows") for Candor, a chat bot that runs qualitative research \

@@ -92,6 +92,8 @@ class Interview:
     follow_up_prompt: str = ""
     transcript_id: str = ""
     ended_by: str = ""
+    # The wave that invited this interview, if any (waves count their funnel from it).
+    wave: str = ""
     # Model usage over the interview: tokens in, cache read, cache write, out, cost, fallbacks.
     usage: tuple[int, int, int, int, float, int] = (0, 0, 0, 0, 0.0, 0)
     # Optimistic-concurrency version and recently applied message ids (for de-duplication);
@@ -123,6 +125,8 @@ class Interview:
             data["tid"] = self.transcript_id
         if self.ended_by:
             data["eb"] = self.ended_by
+        if self.wave:
+            data["w"] = self.wave
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     def private_json(self) -> str:
@@ -153,6 +157,7 @@ class Interview:
             usage=_usage(data.get("u")),
             transcript_id=data.get("tid", ""),
             ended_by=data.get("eb", ""),
+            wave=data.get("w", ""),
             version=version,
             seen=seen.split() if seen else [],
         )
