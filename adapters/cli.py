@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from adapters import admin_cli, eval_cli, keys_cli, sinks_cli
+from adapters import admin_cli, eval_cli, keys_cli, sinks_cli, wave_cli
 from adapters.console import AnswersFileError, ConsoleChat, answers_from, answers_from_terminal, read_answers
 from adapters.runtime import flow_dirs, open_runtime
 from adapters.slack.config import SlackSettings
@@ -73,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     key_commands.add_parser("rotate", help="re-encrypt everything in Redis under the first key")
     purge = commands.add_parser("purge", help="delete delivered transcripts kept locally past the retention period")
     purge.add_argument("--older-than", required=True, help="e.g. 30d, 12h")
-    commands.add_parser("worker", help="run background jobs (delivery retries); start as many as you like")
+    commands.add_parser("worker", help="run background jobs (waves, delivery retries); start as many as you like")
+    wave_cli.add_parser(commands)
     teams = commands.add_parser("teams", help="Microsoft Teams helpers")
     teams_commands = teams.add_subparsers(dest="teams_command", required=True)
     package = teams_commands.add_parser("package", help="build the Teams app package (zip) to upload")
@@ -227,6 +228,7 @@ def _run(args: argparse.Namespace) -> int:
         "slack": lambda s, a: _manifest(a),
         "teams": lambda s, a: _teams_package(a),
         "worker": _worker,
+        "wave": wave_cli.wave,
     }
     return handlers[args.command](settings, args)
 

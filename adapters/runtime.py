@@ -21,6 +21,8 @@ from bot.privacy.redact import Placeholders
 from bot.state import RedisStateStore
 from bot.state.crypto import Keyring, load_or_create_keyring
 from bot.state.embedded import EmbeddedRedis
+from bot.waves.runner import WaveTracker
+from bot.waves.store import WaveStore
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +180,8 @@ async def open_runtime(
             delivery_backoff_max_seconds=settings.delivery_backoff_max_seconds,
         ),
     )
+    # Interviews a wave started report each status to that wave's member records.
+    engine.watchers.append(WaveTracker(WaveStore(client, settings.redis_prefix, engine.store.keyring)))
     if retry_outbox:
         await engine.deliver_outbox(force=True)
     return Runtime(

@@ -5,24 +5,34 @@ because arq pins redis-py below 6 while saq supports current releases, and saq g
 need: keyed (idempotent) enqueueing, scheduled jobs, retries, cron jobs that run once per tick across
 all workers, and sweeping of jobs whose worker died.
 
-For now the worker retries deliveries: every ``CANDOR_DELIVERY_RETRY_SECONDS`` one worker looks at
-the outbox and hands each due transcript to the sinks that do not have it yet.
+Two kinds of work: delivery retries (every ``CANDOR_DELIVERY_RETRY_SECONDS`` one worker hands each
+due transcript to the sinks that do not have it yet) and interview waves (plan, top up, invite,
+remind, close; ``bot/waves/runner.py``), which reach Slack and Teams through the same clients as
+``candor serve``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+import math
+from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
 from saq import CronJob, Queue, Worker
 from saq.queue.redis import RedisQueue
 from saq.types import PartialTimersDict
 
-from adapters.runtime import Runtime, open_runtime
+from adapters.runtime import Runtime
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.waves.channel import WaveChannel
+from bot.waves.ratelimit import Limits, RateLimiter
+from bot.waves.runner import WaveClock, WaveRunner
+from bot.waves.store import WaveState, WaveStore
+
+if TYPE_CHECKING:
+    from adapters.service import Service
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +55,30 @@ def job_queue(url: str, prefix: str) -> Queue:
     return RedisQueue(aioredis.from_url(url), name=f"{prefix}:jobs")
 
 
+class SaqScheduler:
+    """The wave runner's :class:`Scheduler` on saq: keyed jobs, run at a wave time turned into a real one."""
+
+    def __init__(self, queue: Queue, clock: WaveClock) -> None:
+        self.queue = queue
+        self.clock = clock
+
+    async def enqueue(self, job: str, job_key: str, at: float | None = None, **kwargs: Any) -> None:
+        scheduled = 0 if at is None else max(0, math.ceil(self.clock.to_real(at)))
+        await self.queue.enqueue(job, key=job_key, scheduled=scheduled, timeout=300, retries=3, **kwargs)
+
+
 class Jobs:
     """The functions workers run, bound to one runtime (engine, store, sinks) per process."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, waves: WaveRunner | None, scheduler: SaqScheduler) -> None:
         self.runtime = runtime
+        self.waves = waves
+        self.scheduler = scheduler
+
+    def _runner(self) -> WaveRunner:
+        if self.waves is None:
+            raise ConfigError("this worker has no Slack or Teams configured, so it cannot run wave jobs")
+        return self.waves
 
     async def retry_deliveries(self, ctx: Any) -> int:
         delivered = await self.runtime.engine.deliver_outbox()
@@ -57,22 +86,86 @@ class Jobs:
             log.info("delivered %d waiting transcript(s)", delivered)
         return delivered
 
+    async def plan_wave(self, ctx: Any, *, wave_id: str) -> int:
+        return await self._runner().plan(wave_id)
+
+    async def top_up(self, ctx: Any, *, wave_id: str) -> int:
+        return await self._runner().top_up(wave_id)
+
+    async def invite_member(self, ctx: Any, *, wave_id: str, member: str, attempt: int = 0) -> str:
+        return await self._runner().invite(wave_id, member, attempt)
+
+    async def remind_member(self, ctx: Any, *, wave_id: str, member: str, number: int, attempt: int = 0) -> str:
+        return await self._runner().remind(wave_id, member, number, attempt)
+
+    async def close_wave(self, ctx: Any, *, wave_id: str) -> int:
+        return await self._runner().close(wave_id)
+
+    async def top_up_running(self, ctx: Any) -> int:
+        """Every running wave is topped up now and then: completes free room in their strata."""
+        if self.waves is None:
+            return 0
+        running = 0
+        for wave_id in await self.waves.store.ids():
+            if await self.waves.store.state(wave_id) is WaveState.RUNNING:
+                await self.scheduler.enqueue("top_up", f"topup:{wave_id}", None, wave_id=wave_id)
+                running += 1
+        return running
+
+
+async def _channels(settings: Settings, service: Service) -> dict[str, WaveChannel]:
+    """The platforms this worker can reach, each behind the shared Redis rate limiter."""
+    limiter = RateLimiter(service.runtime.client, prefix=f"{settings.redis_prefix}:rl")
+    limits = Limits()
+    channels: dict[str, WaveChannel] = {}
+    if service.slack is not None:
+        from adapters.slack.waves import SlackWaveChannel
+
+        channels["slack"] = SlackWaveChannel(service.slack.interviews, limiter, limits)
+    if service.teams is not None:
+        from adapters.teams.waves import TeamsWaveChannel
+
+        channels["teams"] = TeamsWaveChannel(service.teams, limiter, limits)
+    return channels
+
 
 async def run_worker(settings: Settings) -> None:
     """Until SIGTERM or SIGINT: saq finishes running jobs within the grace period, then stops."""
-    runtime = await open_runtime(settings, answer_window_seconds=0, retry_outbox=False)
+    from adapters.service import open_service
+    from adapters.slack.config import load_slack_settings
+    from adapters.teams.config import load_teams_settings
+
+    slack_settings = load_slack_settings()
+    teams_settings = load_teams_settings()
+    service = await open_service(settings, slack_settings if slack_settings.configured else None, teams_settings)
+    runtime = service.runtime
     queue = job_queue(runtime.connect_url, settings.redis_prefix)
-    jobs = Jobs(runtime)
+    clock = WaveClock.parse(settings.wave_clock)
+    scheduler = SaqScheduler(queue, clock)
+    channels = await _channels(settings, service)
+    store = WaveStore(runtime.client, settings.redis_prefix, runtime.engine.store.keyring)
+    runner = WaveRunner(store, runtime.engine, channels, scheduler, clock) if channels else None
+    jobs = Jobs(runtime, runner, scheduler)
     every = settings.delivery_retry_seconds
-    # A tick's job is keyed, so however many workers run, one retries the outbox per tick. If its
-    # worker dies, the job counts as stuck after its timeout and the sweep frees the key; the work
-    # itself is safe to cut anywhere, since every sink write is idempotent.
-    cron = CronJob(jobs.retry_deliveries, cron=retry_cron(every), timeout=max(10, 3 * every))
+    # A tick's job is keyed, so however many workers run, one runs per tick. If its worker dies,
+    # the job counts as stuck after its timeout and the sweep frees the key; the work itself is
+    # safe to cut anywhere, since every sink write and every wave step is idempotent.
+    crons = [
+        CronJob(jobs.retry_deliveries, cron=retry_cron(every), timeout=max(10, 3 * every)),
+        CronJob(jobs.top_up_running, cron=retry_cron(settings.wave_top_up_seconds), timeout=60),
+    ]
+    functions: list[Any] = [
+        ("plan_wave", jobs.plan_wave),
+        ("top_up", jobs.top_up),
+        ("invite_member", jobs.invite_member),
+        ("remind_member", jobs.remind_member),
+        ("close_wave", jobs.close_wave),
+    ]
     worker = Worker(
         queue,
-        functions=set(),  # the cron job adds its own function
-        cron_jobs=[cron],
-        concurrency=10,
+        functions=functions,
+        cron_jobs=crons,
+        concurrency=settings.worker_concurrency,
         # saq's defaults except the sweep: a dead worker's job is freed within seconds of its timeout.
         timers=PartialTimersDict(schedule=1, worker_info=10, sweep=5, abort=1),
         # A short blocking read, so a stop request is seen within a second.
@@ -83,7 +176,7 @@ async def run_worker(settings: Settings) -> None:
         await worker.start()
     finally:
         await queue.disconnect()
-        await runtime.close()
+        await service.close()
 
 
 def main(settings: Settings) -> int:

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     delivery_backoff_max_seconds: float = Field(default=3600.0, ge=0.1, le=86400)
     # How often `candor worker` looks for transcripts waiting for a sink: 1-59 seconds, or whole minutes.
     delivery_retry_seconds: int = Field(default=30, ge=1, le=3600)
+    # How often `candor worker` tops up every running wave (invites more while strata need completes).
+    wave_top_up_seconds: int = Field(default=60, ge=1, le=3600)
+    # Jobs one `candor worker` runs at once.
+    worker_concurrency: int = Field(default=10, ge=1, le=200)
+    # A wave rehearsal: WAVE_START,REAL_START,SPEED runs wave time SPEED times faster than the wall clock.
+    wave_clock: str | None = None
     # The Standard Webhooks secret (whsec_...) for webhook sinks.
     webhook_secret: SecretStr | None = None
     # The Claude interviewer (used when ANTHROPIC_API_KEY is set; ANTHROPIC_BASE_URL is read by the SDK).

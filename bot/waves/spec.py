@@ -6,7 +6,7 @@ and never halfway through a wave.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bot.waves.schedule import (
     SendWindow,
-    parse_holidays,
     parse_interval,
     parse_weekdays,
     parse_window,
@@ -135,7 +134,7 @@ class WaveSpec(BaseModel):
     closes_at: datetime
     send_window: str = "09:30-16:30"
     weekdays: str = "mon-fri"
-    holidays: tuple[str, ...] = ()
+    holidays: tuple[date, ...] = ()  # local dates, e.g. 2026-12-24
     # For participants whose own time zone is not known (Teams, or a Slack profile without one).
     timezone: str = "UTC"
     # Slack: wait until a participant's do-not-disturb ends.
@@ -164,12 +163,6 @@ class WaveSpec(BaseModel):
         parse_weekdays(value)
         return value
 
-    @field_validator("holidays")
-    @classmethod
-    def _holidays(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        parse_holidays(value)
-        return value
-
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
@@ -191,5 +184,5 @@ class WaveSpec(BaseModel):
             opens_at=self.opens_at,
             closes_at=self.closes_at,
             weekdays=parse_weekdays(self.weekdays),
-            holidays=parse_holidays(self.holidays),
+            holidays=frozenset(self.holidays),
         )
