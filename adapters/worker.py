@@ -166,8 +166,9 @@ async def run_worker(settings: Settings) -> None:
         functions=functions,
         cron_jobs=crons,
         concurrency=settings.worker_concurrency,
-        # saq's defaults except the sweep: a dead worker's job is freed within seconds of its timeout.
-        timers=PartialTimersDict(schedule=1, worker_info=10, sweep=5, abort=1),
+        # A dead worker's job is freed within seconds of its timeout (sweep), and a stop takes about two
+        # seconds: each upkeep loop finishes its sleep first (worker_info is 10 s by default).
+        timers=PartialTimersDict(schedule=1, worker_info=2, sweep=5, abort=1),
         # A short blocking read, so a stop request is seen within a second.
         dequeue_timeout=1.0,
         shutdown_grace_period_s=20,
