@@ -116,7 +116,7 @@ class Jobs:
 async def _channels(settings: Settings, service: Service) -> dict[str, WaveChannel]:
     """The platforms this worker can reach, each behind the shared Redis rate limiter."""
     limiter = RateLimiter(service.runtime.client, prefix=f"{settings.redis_prefix}:rl")
-    limits = Limits()
+    limits = Limits.from_setting(settings.rate_limits)
     channels: dict[str, WaveChannel] = {}
     if service.slack is not None:
         from adapters.slack.waves import SlackWaveChannel

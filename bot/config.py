@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     wave_top_up_seconds: int = Field(default=60, ge=1, le=3600)
     # Jobs one `candor worker` runs at once.
     worker_concurrency: int = Field(default=10, ge=1, le=200)
+    # Platform rate limits waves keep to, overriding defaults: "slack_conversations_open=40/min burst 4; ...".
+    rate_limits: str = ""
     # A wave rehearsal: WAVE_START,REAL_START,SPEED runs wave time SPEED times faster than the wall clock.
     wave_clock: str | None = None
     # The Standard Webhooks secret (whsec_...) for webhook sinks.

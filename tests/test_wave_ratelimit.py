@@ -308,3 +308,15 @@ async def test_bad_arguments_are_refused_before_redis(shared: Bucket) -> None:
     with pytest.raises(ConfigError, match="retry-after -1 must be a non-negative"):
         await limiter.penalize("b", -1)
     assert [key async for key in shared.client.scan_iter(f"{shared.prefix}:*")] == []
+
+
+def test_limits_come_from_one_setting() -> None:
+    from bot.waves.ratelimit import Limits
+
+    limits = Limits.from_setting("slack_users_info=80/min burst 4; teams_tenant=20/s")
+    assert limits.slack_users_info.burst == 4 and abs(limits.slack_users_info.rate - 80 / 60) < 1e-9
+    assert limits.teams_tenant.rate == 20.0 and Limits.from_setting("") == Limits()
+    with pytest.raises(ConfigError, match="not name=limit"):
+        Limits.from_setting("80/min")
+    with pytest.raises(ConfigError, match="unknown rate limit slack_nope"):
+        Limits.from_setting("slack_nope=1/s")

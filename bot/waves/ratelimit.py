@@ -128,6 +128,19 @@ class Limits:
     # 7 then a rate that keeps the hour under 1800 satisfies all four.
     teams_conversation: Limit = Limit((1800 - 7) / 3600, 7)
 
+    @classmethod
+    def from_setting(cls, text: str) -> Limits:
+        """``CANDOR_RATE_LIMITS``: ``name=limit`` pairs separated by semicolons; empty keeps the defaults."""
+        overrides: dict[str, str | Limit] = {}
+        for part in (piece.strip() for piece in text.split(";")):
+            if not part:
+                continue
+            name, sep, value = part.partition("=")
+            if not sep or not name.strip():
+                raise ConfigError(f"CANDOR_RATE_LIMITS: {part!r} is not name=limit, e.g. slack_users_info=80/min")
+            overrides[name.strip()] = value.strip()
+        return cls().overridden(overrides)
+
     def overridden(self, overrides: Mapping[str, str | Limit]) -> Limits:
         """A copy with some limits replaced, by field name, from ``Limit`` values or strings like ``"40/min"``."""
         known = {f.name for f in fields(self)}
