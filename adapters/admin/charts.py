@@ -25,7 +25,7 @@ STAGE_LABELS = {
 
 def _frame(chart_id: str, width: int, height: int, title: str, description: str, body: list[str]) -> str:
     return (
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(description)}</desc>'
         + "".join(body)
@@ -57,19 +57,25 @@ def days_chart(days: Mapping[str, Cell], min_group: int) -> str:
     """Completions per day; a hidden day is an outlined placeholder, never a bar of its true height."""
     if not days:
         return ""
-    slot, height, base = 34, 160, 130
+    slot, height, base, bar_width = 64, 170, 140, 40
     top = max([cell.value for cell in days.values() if cell.shown == "yes"] + [min_group])
     body: list[str] = [f'<line class="axis" x1="0" y1="{base}" x2="{slot * len(days)}" y2="{base}"/>']
     for index, (day, cell) in enumerate(days.items()):
-        x = index * slot + 5
+        x = index * slot + (slot - bar_width) // 2
         if cell.shown == "yes":
             bar = max(round(100 * cell.value / top), 2)
-            body.append(f'<rect class="bar bar-completed" x="{x}" y="{base - bar}" width="24" height="{bar}" rx="2"/>')
+            body.append(
+                f'<rect class="bar bar-completed" x="{x}" y="{base - bar}" width="{bar_width}" height="{bar}" rx="2"/>'
+            )
         else:
             bar = round(100 * min_group / top)
-            body.append(f'<rect class="hidden-bar" x="{x}" y="{base - bar}" width="24" height="{bar}" rx="2"/>')
-        body.append(f'<text class="value" x="{x + 12}" y="{base - bar - 5}" text-anchor="middle">')
+            body.append(
+                f'<rect class="hidden-bar" x="{x}" y="{base - bar}" width="{bar_width}" height="{bar}" rx="2"/>'
+            )
+        body.append(f'<text class="value" x="{x + bar_width // 2}" y="{base - bar - 5}" text-anchor="middle">')
         body.append(f"{escape(cell.short(min_group))}</text>")
-        body.append(f'<text class="label small" x="{x + 12}" y="{base + 16}" text-anchor="middle">{day[5:]}</text>')
+        body.append(
+            f'<text class="label small" x="{x + bar_width // 2}" y="{base + 16}" text-anchor="middle">{day[5:]}</text>'
+        )
     description = "; ".join(f"{day}: {cell.text(min_group)}" for day, cell in days.items())
-    return _frame("days", max(slot * len(days), 200), height, "Completed interviews per day", description, body)
+    return _frame("days", max(slot * len(days), 240), height, "Completed interviews per day", description, body)

@@ -79,7 +79,7 @@ def _progress_bar(summary: WaveSummary, bar_id: str) -> str:
     return (
         f'<p class="progress-text" id="{bar_id}-text">{_e(words)}</p>'
         f'<progress id="{bar_id}" max="{maximum}" value="{min(value, maximum)}" '
-        f'aria-labelledby="{bar_id}-text">{_e(words)}</progress>'
+        f'aria-labelledby="{bar_id}-text">{round(100 * min(value, maximum) / maximum)}%</progress>'
     )
 
 
