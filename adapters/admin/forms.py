@@ -28,8 +28,15 @@ FIELDS = (
     "reminders_every",
     "target_completes",
 )
-DEFAULTS = {"platform": "slack", "timezone": "UTC", "send_window": "09:30-16:30", "weekdays": "mon-fri"}
-DEFAULTS |= {"reminders_count": "0", "reminders_every": "2d"}
+# The spec's own defaults, filled in so the form shows what an untouched field means.
+DEFAULTS = {
+    "platform": "slack",
+    "timezone": "UTC",
+    "send_window": "09:30-16:30",
+    "weekdays": "mon-fri",
+    "reminders_count": "0",
+    "reminders_every": "2d",
+}
 
 
 @dataclass
