@@ -12,6 +12,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.admin import mount_admin
 from adapters.slack.app import SlackBot
 from adapters.teams.app import TeamsApp
 from bot.engine import InterviewEngine
@@ -35,7 +36,13 @@ def _malformed(request_body: str, content_type: str) -> bool:
     return "command" not in fields and "ssl_check" not in fields
 
 
-def build_web_app(engine: InterviewEngine, slack: SlackBot | None, teams: TeamsApp | None = None) -> web.Application:
+def build_web_app(
+    engine: InterviewEngine,
+    slack: SlackBot | None,
+    teams: TeamsApp | None = None,
+    admin: web.Application | None = None,
+) -> web.Application:
+    """``admin`` is the /admin sub-application (adapters/admin), when the admin page is configured."""
     app = web.Application(client_max_size=1024 * 1024)
 
     async def healthz(request: web.Request) -> web.Response:
@@ -58,6 +65,8 @@ def build_web_app(engine: InterviewEngine, slack: SlackBot | None, teams: TeamsA
         if slack.app.oauth_flow is not None:
             app.router.add_get(slack.app.oauth_flow.install_path, _slack_install(slack, callback=False))
             app.router.add_get(slack.app.oauth_flow.redirect_uri_path, _slack_install(slack, callback=True))
+    if admin is not None:
+        mount_admin(app, admin)
     return app
 
 

@@ -12,6 +12,7 @@ from typing import Any, cast
 import redis.asyncio as aioredis
 from aiohttp import web
 
+from adapters.admin import build_admin
 from adapters.runtime import Runtime, open_runtime
 from adapters.server import RunningServer, build_web_app, start_server
 from adapters.slack.app import SlackBot
@@ -20,9 +21,11 @@ from adapters.slack.config import SlackSettings
 from adapters.slack.interviews import SlackInterviews
 from adapters.teams.app import TeamsApp
 from adapters.teams.config import TeamsSettings
+from adapters.worker import job_queue
 from bot.config import Settings
 from bot.errors import CandorError
 from bot.privacy.directory_cache import DirectoryCache
+from bot.waves.store import WaveStore
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,7 @@ async def open_service(
     teams_token_provider: Any = None,
 ) -> Service:
     runtime = await open_runtime(settings)
+    closers: list[Any] = []
     try:
         slack = None
         if slack_settings is not None:
@@ -96,11 +100,19 @@ async def open_service(
                 directory_cache(settings, runtime.client, "teams"),
                 token_provider_factory=teams_token_provider,
             )
-        web_app = build_web_app(runtime.engine, slack, teams)
+        admin = None
+        if settings.admin_enabled:
+            queue = job_queue(runtime.connect_url, settings.redis_prefix)
+            closers.append(_Closer(queue.disconnect))
+            store = WaveStore(runtime.client, settings.redis_prefix, keyring=runtime.engine.store.keyring)
+            admin = build_admin(settings, store, queue, runtime.engine.flows, runtime.secret)
+        web_app = build_web_app(runtime.engine, slack, teams, admin)
     except BaseException:
+        for closer in closers:
+            await closer.close()
         await runtime.close()
         raise
-    return Service(runtime, slack, teams, web_app)
+    return Service(runtime, slack, teams, web_app, closers)
 
 
 def directory_cache(settings: Settings, client: aioredis.Redis, platform: str) -> DirectoryCache:
@@ -144,6 +156,7 @@ async def serve(
         routes = [
             *(["Slack: /slack/events"] if service.slack else []),
             *(["Teams: /api/messages"] if service.teams else []),
+            *(["admin: /admin/"] if settings.admin_enabled else []),
         ]
         _say(f"candor: listening on http://{host}:{server.port} ({', '.join(routes)}; health: /healthz, /readyz)")
         if socket_mode and service.slack is not None and slack_settings is not None:

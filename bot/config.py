@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     price_cache_read: float = Field(default=0.30, ge=0)
     price_output: float = Field(default=15.0, ge=0)
     log_level: str = Field(default="WARNING", pattern=r"^(?i:debug|info|warning|error)$")
+    # The /admin page of candor serve. Off unless a token or a trusted single sign-on header is set.
+    admin_token: SecretStr | None = None
+    # A header set by a trusted reverse proxy (e.g. X-Forwarded-Email) and the comma-separated values it may hold.
+    admin_sso_header: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,100}$")
+    admin_sso_users: str = ""
+    # Breakdowns (per stratum, per day) hide any number smaller than this, so no small group stands out.
+    admin_min_group: int = Field(default=5, ge=1, le=1000)
 
     @model_validator(mode="after")
     def _refresh_before_expiry(self) -> Settings:
@@ -87,6 +94,21 @@ class Settings(BaseSettings):
                 "or the cached directory expires before it is renewed"
             )
         return self
+
+    @model_validator(mode="after")
+    def _admin_access(self) -> Settings:
+        if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 32:
+            raise ValueError(
+                "CANDOR_ADMIN_TOKEN must be at least 32 characters; python -c 'import secrets;"
+                " print(secrets.token_urlsafe(32))' prints one"
+            )
+        if self.admin_sso_header and not self.admin_sso_users.strip():
+            raise ValueError("CANDOR_ADMIN_SSO_HEADER needs CANDOR_ADMIN_SSO_USERS, the comma-separated people allowed")
+        return self
+
+    @property
+    def admin_enabled(self) -> bool:
+        return self.admin_token is not None or bool(self.admin_sso_header)
 
     @property
     def interview_ttl_seconds(self) -> int:
