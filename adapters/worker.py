@@ -107,9 +107,14 @@ class Jobs:
             return 0
         running = 0
         for wave_id in await self.waves.store.ids():
-            if await self.waves.store.state(wave_id) is WaveState.RUNNING:
+            if await self.waves.store.state(wave_id) is not WaveState.RUNNING:
+                continue
+            running += 1
+            # A start whose planning job was never queued (the process died in between) is planned now.
+            if not await self.waves.store.planned(wave_id):
+                await self.scheduler.enqueue("plan_wave", f"plan:{wave_id}", None, wave_id=wave_id)
+            else:
                 await self.scheduler.enqueue("top_up", f"topup:{wave_id}", None, wave_id=wave_id)
-                running += 1
         return running
 
 

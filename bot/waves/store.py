@@ -210,7 +210,11 @@ class WaveStore:
         return WaveState(_text(raw))
 
     async def set_problems(self, wave_id: str, problems: list[str]) -> None:
+        """Planning's findings; their presence also marks the wave as planned."""
         await self.client.hset(self.key(wave_id), "problems", json.dumps(problems))
+
+    async def planned(self, wave_id: str) -> bool:
+        return bool(await self.client.hexists(self.key(wave_id), "problems"))
 
     # -- members ----------------------------------------------------------------------------
 
