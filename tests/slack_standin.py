@@ -152,9 +152,9 @@ class _State:
     channels: dict[str, list[str]] = field(default_factory=dict)
     dnd: dict[str, dict[str, Any]] = field(default_factory=dict)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    # Optional tier limits: method -> (requests per minute, Retry-After override), the times of
-    # the requests admitted in the last minute, and how many were answered 429.
-    limits: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    # Optional tier limits: method -> (requests, per how many seconds, Retry-After override), the
+    # times of the requests admitted in the current window, and how many were answered 429.
+    limits: dict[str, tuple[int, float, int | None]] = field(default_factory=dict)
     windows: dict[str, deque[float]] = field(default_factory=dict)
     limited: Counter[str] = field(default_factory=Counter)
 
@@ -418,13 +418,23 @@ class SlackStandIn(ThreadedServer):
         with self._state.lock:
             self._state.dnd[user_id] = info
 
-    def limit(self, method: str, *, per_minute: int, retry_after: int | None = None) -> None:
-        """Enforce a tier limit on ``method``: past ``per_minute`` requests in a sliding minute, answer 429.
+    def limit(
+        self,
+        method: str,
+        *,
+        per_minute: int | None = None,
+        per_second: int | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        """Enforce a tier limit on ``method``: past that many requests in a sliding minute (or second), answer 429.
 
-        The 429 carries Retry-After: ``retry_after`` if given, else the seconds until a request would pass.
+        The 429 carries Retry-After: ``retry_after`` if given, else the whole seconds until a request would pass.
         """
+        if (per_minute is None) == (per_second is None):
+            raise ValueError("give per_minute or per_second")
+        count, window = (per_minute, 60.0) if per_minute is not None else (per_second or 0, 1.0)
         with self._state.lock:
-            self._state.limits[method] = (per_minute, retry_after)
+            self._state.limits[method] = (count, window, retry_after)
             self._state.windows.setdefault(method, deque())
 
     def rate_limited(self, method: str) -> int:
@@ -581,15 +591,15 @@ class SlackStandIn(ThreadedServer):
             limit = self._state.limits.get(method)
             if limit is None:
                 return None
-            per_minute, retry_after = limit
+            count, seconds, retry_after = limit
             window, now = self._state.windows[method], time.monotonic()
-            while window and now - window[0] >= 60.0:
+            while window and now - window[0] >= seconds:
                 window.popleft()
-            if len(window) < per_minute:
+            if len(window) < count:
                 window.append(now)
                 return None
             self._state.limited[method] += 1
-            return retry_after if retry_after is not None else max(1, math.ceil(60.0 - (now - window[0])))
+            return retry_after if retry_after is not None else max(1, math.ceil(seconds - (now - window[0])))
 
     def _take_failure(self, method: str) -> _Failure | None:
         with self._state.lock:

@@ -56,6 +56,8 @@ class _Found:
 
     people: dict[str, Person] = field(default_factory=dict)
     unresolved: list[Unresolved] = field(default_factory=list)
+    # users.info answers so far (None: no such user), so nobody is looked up twice.
+    users: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def add(self, person: Person) -> None:
         """Each person once; the first attributes seen for them win."""
@@ -195,6 +197,11 @@ class SlackWaveChannel:
         found: dict[str, Any] = response.get("user") or {}
         return found
 
+    async def _looked_up(self, client: AsyncWebClient, team: str, user: str, found: _Found) -> dict[str, Any] | None:
+        if user not in found.users:
+            found.users[user] = await self._user(client, team, user)
+        return found.users[user]
+
     def _unavailable(self, method: str, exc: SlackApiError) -> CandorError:
         if _transient(exc):
             return SlackUnavailable(f"Slack {method} failed ({_error(exc)}); try again later")
@@ -238,7 +245,7 @@ class SlackWaveChannel:
         if known is not None:  # no second lookup; only attributes may still be added
             found.add(Person(known.participant, known.timezone, attributes))
             return
-        user = await self._user(client, team, user_id)
+        user = await self._looked_up(client, team, user_id, found)
         if user is None:
             found.unresolved.append(Unresolved(source, "no Slack user with this id in the workspace"))
             return
@@ -304,7 +311,7 @@ class SlackWaveChannel:
         for member in members:
             if member in found.people:
                 continue
-            user = await self._user(client, team, member)
+            user = await self._looked_up(client, team, member, found)
             if user is not None and _unusable(user) is None:
                 self._add_user(user, team, source, {}, None, found)
 
