@@ -5,6 +5,7 @@ The real SDKs talk to the local stand-ins; the limiter is the real one, on the t
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -16,6 +17,7 @@ import redis.asyncio as aioredis
 
 from adapters import optout
 from adapters.slack.waves import INVITATION_EVENT, SlackWaveChannel
+from adapters.teams.waves import TeamsWaveChannel
 from bot.engine import texts
 from bot.state import Status
 from bot.types import Participant, Platform
@@ -24,6 +26,10 @@ from bot.waves.ratelimit import Limits, RateLimiter, bucket_key
 from bot.waves.store import WaveStore
 from tests.slack_harness import TEAM, TOKEN, SlackEnv, candor_settings, running, slack_settings
 from tests.slack_standin import SlackStandIn
+from tests.teams_harness import TENANT, TeamsEnv, isolate_sdk, teams_settings
+from tests.teams_harness import candor_settings as teams_candor_settings
+from tests.teams_harness import running as teams_running
+from tests.teams_standin import TeamsStandIn, TokenIssuer
 
 FLOW = "meetings-and-focus"
 WAVE = "w-2025-q3"
@@ -232,3 +238,119 @@ async def test_reminders_only_while_unfinished(env: SlackEnv, limiter: RateLimit
     assert said.outcome is Sent.SENT
     closing = env.slack.calls("chat.postMessage")[-1]
     assert closing.args["text"] == "The study has closed &lt;thanks&gt;" and "blocks" not in closing.args
+
+
+# -- Teams ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def teams() -> Iterator[TeamsStandIn]:
+    with TeamsStandIn([TokenIssuer()]) as standin:
+        standin.add_member("29:user-1", name="Dana Whitfield", aad_object_id="aad-user-1", tenant_id=TENANT)
+        standin.add_member(
+            "29:user-2", name="Sam Okafor", aad_object_id="aad-user-2", email="sam@corp.example", tenant_id=TENANT
+        )
+        standin.add_member(
+            "29:user-3", name="Kim Lee", aad_object_id="aad-user-3", user_principal_name="kim@corp.example"
+        )
+        standin.add_member("28:bot", name="Another bot", email="bot@corp.example")
+        yield standin
+
+
+@pytest.fixture
+async def tenv(
+    teams: TeamsStandIn, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[TeamsEnv]:
+    isolate_sdk(monkeypatch, teams)
+    async for running_env in teams_running(teams, teams_candor_settings(redis_url, tmp_path), teams_settings(teams)):
+        yield running_env
+
+
+def teams_channel(env: TeamsEnv, limiter: RateLimiter) -> TeamsWaveChannel:
+    assert env.service.teams is not None
+    return TeamsWaveChannel(env.service.teams, limiter, Limits())
+
+
+def member(aad: str) -> Person:
+    return Person(Participant(Platform.TEAMS, TENANT, aad))
+
+
+async def test_teams_resolve_by_aad_id_email_and_csv(tenv: TeamsEnv, limiter: RateLimiter) -> None:
+    assert tenv.service.teams is not None
+    await tenv.service.teams.bot.rosters.remember(TENANT, "19:team-general@thread.tacv2")
+    channel = teams_channel(tenv, limiter)
+    rows = [
+        {"aad_id": "aad-user-1", "region": "EU"},
+        {"email": "KIM@corp.example", "region": "APAC", "_source": "people.csv row 3"},
+        {"region": "US"},
+    ]
+    people, unresolved = await channel.resolve(
+        TENANT, ["aad-user-1"], ["sam@corp.example", "nobody@corp.example"], ["C1"], rows
+    )
+    assert [(p.participant.user, p.timezone, dict(p.attributes)) for p in people] == [
+        ("aad-user-1", None, {"region": "EU"}),
+        ("aad-user-2", None, {}),
+        ("aad-user-3", None, {"region": "APAC"}),
+    ]
+    assert unresolved == [
+        Unresolved("emails[1]", "no Teams member with this e-mail address in the teams Candor is installed in"),
+        Unresolved("channels[0]", "channels are a Slack source, not a Teams one"),
+        Unresolved("csv row 4", "the row has neither an aad_id nor an email"),
+    ]
+    # The roster was read once, through the team Candor is in.
+    [paged] = tenv.teams.calls("pagedmembers")
+    assert paged.conversation_id == "19:team-general@thread.tacv2"
+    assert await channel.do_not_disturb_until(people[0]) is None
+
+
+async def test_teams_invite_remind_say_and_opt_out(tenv: TeamsEnv, limiter: RateLimiter) -> None:
+    channel = teams_channel(tenv, limiter)
+    await tenv.say("hello")  # stores where aad-user-1 is reached
+    await tenv.say("withdraw")
+    result = await channel.invite(member("aad-user-1"), FLOW, WAVE, "Ten minutes about meetings?")
+    assert result.outcome is Sent.SENT
+    card = tenv.cards()[-1]
+    assert card["body"][0]["text"] == "Ten minutes about meetings?"
+    assert [a["title"] for a in card["actions"]] == ["Start", "Not now", "Don't ask me again"]
+    assert (await channel.invite(member("aad-user-1"), FLOW, WAVE, None)).outcome is Sent.BUSY
+    assert await channel.was_invited(member("aad-user-1"), WAVE) is None
+    # A reminder while still invited: Start / Not now again, no opt-out.
+    assert (await channel.remind(member("aad-user-1"), WAVE, "Just a reminder")).outcome is Sent.SENT
+    reminder = tenv.cards()[-1]
+    assert reminder["body"][0]["text"] == "Just a reminder"
+    assert [a["data"]["choice"] for a in reminder["actions"]] == ["start", "not now"]
+    # "Don't ask me again" on the invitation card.
+    card_id = next(
+        call.response["id"]
+        for call in tenv.teams.calls()
+        if call.method in ("reply", "send") and "Don't ask me again" in json.dumps(call.body)
+    )
+    await tenv.say(None, value=card["actions"][2]["data"], reply_to_id=card_id)
+    assert tenv.texts()[-2:] == [texts.DECLINED, optout.CONFIRMED]
+    [update] = tenv.teams.calls("update")
+    assert "Don't ask me again" in json.dumps(update.body)
+    engine = tenv.service.runtime.engine
+    waves = WaveStore(tenv.service.runtime.client, tenv.settings.redis_prefix, engine.store.keyring)
+    assert await waves.opted_out(engine.key_for(member("aad-user-1").participant)) is True
+    finished = await channel.remind(member("aad-user-1"), WAVE, "Just a reminder")
+    assert (finished.outcome, finished.detail) == (Sent.FAILED, "finished")
+    assert (await channel.say(member("aad-user-1"), "The study has closed.")).outcome is Sent.SENT
+    assert tenv.texts()[-1] == "The study has closed."
+    # Nobody Candor ever talked to can't get a plain message.
+    assert (await channel.say(member("aad-stranger"), "Hi")).detail == "no_conversation"
+
+
+async def test_teams_throttling_defers_and_closes_the_tenant_bucket(tenv: TeamsEnv, limiter: RateLimiter) -> None:
+    channel = teams_channel(tenv, limiter)
+    tenv.teams.fail_next("reply", status=429, headers={"Retry-After": "20"})
+    before = datetime.now(UTC)
+    result = await channel.invite(member("aad-new-user"), FLOW, WAVE, None)
+    assert (result.outcome, result.detail) == (Sent.DEFERRED, "throttled")
+    assert result.retry_at is not None and 15 <= (result.retry_at - before).total_seconds() <= 25
+    assert await tenv.service.runtime.engine.current(member("aad-new-user").participant) is None
+    limit = Limits().teams_tenant
+    wait = await limiter.try_acquire(bucket_key("teams", "send", TENANT), limit.rate, limit.burst)
+    assert 15 <= wait <= 21
+    asked = len(tenv.teams.calls())
+    assert (await channel.invite(member("aad-new-user"), FLOW, WAVE, None)).outcome is Sent.DEFERRED
+    assert len(tenv.teams.calls()) == asked  # the second attempt never reached Teams
