@@ -28,10 +28,12 @@ import hashlib
 import hmac
 import itertools
 import json
+import math
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -146,6 +148,15 @@ class _State:
     acks: list[dict[str, Any]] = field(default_factory=list)
     connections: int = 0
     connections_opened: int = 0
+    # Waves: channel members, do-not-disturb per user, each channel's posted messages (oldest first).
+    channels: dict[str, list[str]] = field(default_factory=dict)
+    dnd: dict[str, dict[str, Any]] = field(default_factory=dict)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Optional tier limits: method -> (requests, per how many seconds, Retry-After override), the
+    # times of the requests admitted in the current window, and how many were answered 429.
+    limits: dict[str, tuple[int, float, int | None]] = field(default_factory=dict)
+    windows: dict[str, deque[float]] = field(default_factory=dict)
+    limited: Counter[str] = field(default_factory=Counter)
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -284,6 +295,9 @@ class SlackStandIn(ThreadedServer):
             "users.list": self._users_list,
             "oauth.v2.access": self._oauth_v2_access,
             "apps.connections.open": self._apps_connections_open,
+            "conversations.members": self._conversations_members,
+            "conversations.history": self._conversations_history,
+            "dnd.info": self._dnd_info,
         }
 
     # ----------------------------------------------------------------------------------- lifecycle
@@ -378,6 +392,60 @@ class SlackStandIn(ThreadedServer):
         }
         with self._state.lock:
             self._state.users[user_id] = user
+
+    def add_channel(self, channel_id: str, members: Iterable[str]) -> None:
+        """A channel whose members conversations.members lists (two per page, so clients follow the cursor)."""
+        with self._state.lock:
+            self._state.channels[channel_id] = list(members)
+
+    def set_dnd(
+        self,
+        user_id: str,
+        *,
+        enabled: bool = True,
+        start: float | None = None,
+        end: float | None = None,
+        snooze_end: float | None = None,
+    ) -> None:
+        """What dnd.info says of a user: a scheduled window [start, end) and/or a snooze until ``snooze_end``."""
+        info: dict[str, Any] = {"dnd_enabled": enabled}
+        if start is not None and end is not None:
+            info |= {"next_dnd_start_ts": int(start), "next_dnd_end_ts": int(end)}
+        if snooze_end is not None:
+            info |= {"snooze_enabled": True, "snooze_endtime": int(snooze_end), "snooze_remaining": 0}
+        else:
+            info["snooze_enabled"] = False
+        with self._state.lock:
+            self._state.dnd[user_id] = info
+
+    def limit(
+        self,
+        method: str,
+        *,
+        per_minute: int | None = None,
+        per_second: int | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        """Enforce a tier limit on ``method``: past that many requests in a sliding minute (or second), answer 429.
+
+        The 429 carries Retry-After: ``retry_after`` if given, else the whole seconds until a request would pass.
+        """
+        if (per_minute is None) == (per_second is None):
+            raise ValueError("give per_minute or per_second")
+        count, window = (per_minute, 60.0) if per_minute is not None else (per_second or 0, 1.0)
+        with self._state.lock:
+            self._state.limits[method] = (count, window, retry_after)
+            self._state.windows.setdefault(method, deque())
+
+    def rate_limited(self, method: str) -> int:
+        """How many requests of ``method`` were answered 429 by an enforced limit."""
+        with self._state.lock:
+            return self._state.limited[method]
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """The messages posted to a channel (with their metadata), oldest first."""
+        with self._state.lock:
+            return [dict(message) for message in self._state.history.get(channel, [])]
 
     def add_oauth_code(
         self,
@@ -504,8 +572,11 @@ class SlackStandIn(ThreadedServer):
     async def _answer_call(self, call: Call) -> web.Response:
         """Forced failure or answer, record the call with its status, then answer after any latency."""
         failure = self._take_failure(call.method)
+        wait = self._over_limit(call.method) if failure is None else None
         if failure is not None:
             status, body, headers = failure.status, failure.body, failure.headers
+        elif wait is not None:
+            status, body, headers = 429, _failure_body(429), {"Retry-After": str(wait)}
         else:
             status, body, headers = 200, self._answer(call), {}
         with self._state.lock:
@@ -513,6 +584,22 @@ class SlackStandIn(ThreadedServer):
         if self.latency_seconds > 0:
             await asyncio.sleep(self.latency_seconds)
         return _respond(status, body, headers)
+
+    def _over_limit(self, method: str) -> int | None:
+        """None when an enforced limit admits this request (it is counted), else the Retry-After seconds."""
+        with self._state.lock:
+            limit = self._state.limits.get(method)
+            if limit is None:
+                return None
+            count, seconds, retry_after = limit
+            window, now = self._state.windows[method], time.monotonic()
+            while window and now - window[0] >= seconds:
+                window.popleft()
+            if len(window) < count:
+                window.append(now)
+                return None
+            self._state.limited[method] += 1
+            return retry_after if retry_after is not None else max(1, math.ceil(seconds - (now - window[0])))
 
     def _take_failure(self, method: str) -> _Failure | None:
         with self._state.lock:
@@ -614,7 +701,15 @@ class SlackStandIn(ThreadedServer):
             message["blocks"] = call.args["blocks"]
         if call.args.get("thread_ts"):
             message["thread_ts"] = call.args["thread_ts"]
-        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        metadata = call.args.get("metadata")
+        if isinstance(metadata, dict):
+            if not isinstance(metadata.get("event_type"), str) or not isinstance(metadata.get("event_payload"), dict):
+                return {"ok": False, "error": "invalid_metadata_format"}
+            message["metadata"] = metadata
+        with self._state.lock:
+            self._state.history.setdefault(channel, []).append(json.loads(json.dumps(message)))
+        shown = {key: value for key, value in message.items() if key != "metadata"}
+        return {"ok": True, "channel": channel, "ts": ts, "message": shown}
 
     def _chat_update(self, call: Call) -> dict[str, Any]:
         channel, ts = self._message_channel(call), call.args.get("ts")
@@ -667,6 +762,38 @@ class SlackStandIn(ThreadedServer):
         if not matches:
             return {"ok": False, "error": "users_not_found"}
         return {"ok": True, "user": json.loads(json.dumps(matches[0]))}
+
+    def _conversations_members(self, call: Call) -> dict[str, Any]:
+        """Two member ids per page, so clients must follow the cursor."""
+        with self._state.lock:
+            members = self._state.channels.get(str(call.args.get("channel", "")))
+        if members is None:
+            return {"ok": False, "error": "channel_not_found"}
+        start = int(str(call.args.get("cursor") or "0"))
+        cursor = str(start + 2) if start + 2 < len(members) else ""
+        return {"ok": True, "members": members[start : start + 2], "response_metadata": {"next_cursor": cursor}}
+
+    def _conversations_history(self, call: Call) -> dict[str, Any]:
+        """Newest first, at most ``limit``; metadata only with include_all_metadata, as on Slack."""
+        channel = self._message_channel(call)
+        with self._state.lock:
+            posted = [json.loads(json.dumps(m)) for m in self._state.history.get(channel or "", [])]
+        limit = int(str(call.args.get("limit") or "100"))
+        with_metadata = str(call.args.get("include_all_metadata", "")).lower() in ("1", "true")
+        messages = list(reversed(posted))[:limit]
+        if not with_metadata:
+            for message in messages:
+                message.pop("metadata", None)
+        return {"ok": True, "messages": messages, "has_more": len(posted) > limit}
+
+    def _dnd_info(self, call: Call) -> dict[str, Any]:
+        user = str(call.args.get("user", ""))
+        with self._state.lock:
+            known = user in self._state.users
+            info = dict(self._state.dnd.get(user) or {"dnd_enabled": False, "snooze_enabled": False})
+        if not known:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, **info}
 
     def _oauth_v2_access(self, call: Call) -> dict[str, Any]:
         code = str(call.args.get("code", ""))

@@ -205,6 +205,10 @@ def test_slack_manifest_is_ready_to_paste() -> None:
     assert {"chat:write", "im:history", "im:write", "users:read", "commands"} <= set(
         manifest["oauth_config"]["scopes"]["bot"]
     )
+    # Waves: people by e-mail, do-not-disturb, channel members (public and private).
+    assert {"users:read.email", "dnd:read", "channels:read", "groups:read"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"]
+    )
     assert manifest["oauth_config"]["redirect_urls"] == ["https://candor.example.com/slack/oauth_redirect"]
 
 

@@ -21,6 +21,7 @@ from adapters.slack.config import SlackSettings
 from adapters.slack.interviews import SlackInterviews
 from adapters.slack.stores import RedisInstallationStore, RedisOAuthStateStore
 from bot.errors import CandorError, FlowNotFound
+from bot.waves.store import WaveStore
 
 log = logging.getLogger(__name__)
 COMMAND = "/candor"
@@ -51,6 +52,8 @@ class SlackBot:
         self.interviews = interviews
         self.settings = settings
         self.inbox = EventInbox(redis, prefix, "slack", interviews.engine.store.keyring)
+        # Only for "Don't ask me again": the opt-out list every wave consults.
+        self.waves = WaveStore(redis, prefix, interviews.engine.store.keyring)
         self.installations = RedisInstallationStore(redis, prefix) if settings.oauth else None
         self.app = self._build(RedisOAuthStateStore(redis, prefix))
         self._tasks: set[asyncio.Task[None]] = set()
@@ -119,6 +122,7 @@ class SlackBot:
         for kind in ("message", "app_home_opened", "app_uninstalled", "tokens_revoked"):
             app.event(kind)(self._on_event)
         app.action(re.compile(rf"^{re.escape(render.CHOICE_ACTION)}:"))(self._on_choice)
+        app.action(render.OPT_OUT_ACTION)(self._on_opt_out)
         app.action(render.HOME_START)(self._on_home_start)
         app.action(render.HOME_WITHDRAW)(self._on_home_withdraw)
         app.command(COMMAND)(self._on_command)
@@ -192,6 +196,10 @@ class SlackBot:
     async def _on_choice(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         await self._guarded(self.interviews.on_choice(body, client), body, client)
+
+    async def _on_opt_out(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await self._guarded(self.interviews.on_opt_out(body, client, self.waves), body, client)
 
     async def _on_home_start(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()

@@ -9,7 +9,20 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
 
-DEFAULT_SCOPES = ("chat:write", "im:history", "im:read", "im:write", "users:read", "users:read.email", "commands")
+# dnd:read, channels:read and groups:read are for waves (do-not-disturb, members of a channel);
+# users:read.email finds people by e-mail and im:history checks a DM for a wave's invitation.
+DEFAULT_SCOPES = (
+    "chat:write",
+    "im:history",
+    "im:read",
+    "im:write",
+    "users:read",
+    "users:read.email",
+    "commands",
+    "dnd:read",
+    "channels:read",
+    "groups:read",
+)
 
 
 class SlackSettings(BaseSettings):

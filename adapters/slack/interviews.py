@@ -6,11 +6,13 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters import optout
 from adapters.slack import render
 from adapters.slack.clients import WebClients
 from adapters.slack.people import People
@@ -21,6 +23,7 @@ from bot.errors import CandorError
 from bot.privacy import REDACTED
 from bot.privacy.directory_cache import DirectoryCache
 from bot.types import Inbound, Participant, Platform, Reply, ReplyKind
+from bot.waves.store import WaveStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -124,6 +127,30 @@ class SlackInterviews:
             )
             reception = await placeholder.around(self.engine.receive(inbound))
         await self._answer(client, channel, reception, placeholder, (team_id, user))
+
+    async def on_opt_out(self, body: dict[str, Any], client: AsyncWebClient, waves: WaveStore) -> None:
+        """ "Don't ask me again" on a wave's invitation: opt out, decline as "Not now" would, and confirm."""
+        team_id = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+        user = (body.get("user") or {}).get("id")
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        message = body.get("message") or {}
+        if not user or not channel:
+            return
+        async with self._order.hold(f"{team_id}:{user}"):
+            self._buttons.pop((team_id, user), None)
+            answered = render.answered(message.get("text", ""), optout.LABEL)
+            await self._call(client.chat_update, channel=channel, ts=message.get("ts"), **answered)
+            participant = await self.people.participant(client, team_id, user)
+            replies = await optout.opt_out(self.engine, waves, participant, f"choice:{message.get('ts')}")
+            await self._send(client, channel, replies, None, (team_id, user))
+
+    def ordered(self, team_id: str, user: str) -> AbstractAsyncContextManager[None]:
+        """Hold this user's place in line (waves send to them between their own messages, never during one)."""
+        return self._order.hold(f"{team_id}:{user}")
+
+    def shown_buttons(self, team_id: str, user: str, channel: str, ts: str, text: str) -> None:
+        """A message with buttons was posted to this user elsewhere (waves): a typed answer retires them too."""
+        self._buttons[(team_id, user)] = (channel, ts, render.escape(text))
 
     async def start(self, client: AsyncWebClient, team_id: str, user: str, flow_id: str | None) -> None:
         async with self._order.hold(f"{team_id}:{user}"):

@@ -13,6 +13,8 @@ from bot.types import Reply
 CHOICE_ACTION = "candor:choice"
 HOME_START = "candor:home:start"
 HOME_WITHDRAW = "candor:home:withdraw"
+# The "Don't ask me again" button of a wave's invitation (its own listener: it is no engine choice).
+OPT_OUT_ACTION = "candor:optout"
 ANSWERED_IN_CHAT = "answered in the chat"
 STARTING_IN_DM = "I've started your interview in your direct messages with Candor."
 FILES_NOT_READ = "Thanks. I can only read text here, so I can't see files or images. Could you describe it in words?"
@@ -59,6 +61,20 @@ def message(reply: Reply) -> dict[str, Any]:
             {"type": "actions", "block_id": "candor_choices", "elements": buttons},
         ],
     }
+
+
+def wave_invitation(reply: Reply, opt_out_label: str) -> dict[str, Any]:
+    """A wave's invitation: the engine's buttons plus "Don't ask me again", which declines and opts out."""
+    arguments = message(reply)
+    if "blocks" in arguments:
+        button = {
+            "type": "button",
+            "action_id": OPT_OUT_ACTION,
+            "text": {"type": "plain_text", "text": opt_out_label},
+            "value": f"{reply.kind.value}:optout",
+        }
+        arguments["blocks"][-1]["elements"].append(button)
+    return arguments
 
 
 def answered(text: str, choice: str) -> dict[str, Any]:

@@ -11,11 +11,13 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import redis.asyncio as aioredis
 from aiohttp import web
-from microsoft_agents.activity import Activity
+from microsoft_agents.activity import Activity, ConversationReference
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import (
@@ -31,7 +33,7 @@ from pydantic import ValidationError
 
 from adapters.inbox import EventInbox, tag
 from adapters.teams.auth import authenticate, host_allowed, service_url_allowed, use_jwks_url
-from adapters.teams.bot import TeamsBot, conversation_parameters, turn_key
+from adapters.teams.bot import TeamsBot, conversation_parameters, member_emails, send_failure, turn_key
 from adapters.teams.config import TeamsSettings
 from adapters.teams.pace import PER_CONVERSATION_PER_SECOND, PER_TENANT_PER_SECOND, Pacer
 from adapters.teams.references import References
@@ -40,7 +42,9 @@ from bot.engine import InterviewEngine
 from bot.engine.locks import KeyedLocks
 from bot.errors import CandorError
 from bot.privacy.directory_cache import DirectoryCache
-from bot.types import Participant, Platform
+from bot.types import Participant, Platform, Reply
+from bot.waves.channel import SendResult, Sent
+from bot.waves.store import WaveStore
 
 log = logging.getLogger(__name__)
 SORRY = "Sorry, something went wrong on my side. I'll try your last message again in a moment."
@@ -81,7 +85,10 @@ class TeamsApp:
         self.adapter = CloudAdapter(connection_manager=manager, host_validator=validator)
         self.adapter.on_turn_error = self._on_turn_error
         references = References(redis, prefix, secret)
-        self.bot = TeamsBot(engine, references, settings.app_id or "", directories, Rosters(redis, prefix))
+        # The wave store only for "Don't ask me again": the opt-out list every wave consults.
+        waves = WaveStore(redis, prefix, engine.store.keyring)
+        app_id = settings.app_id or ""
+        self.bot = TeamsBot(engine, references, app_id, directories, Rosters(redis, prefix), waves=waves)
         self.inbox = EventInbox(redis, prefix, "teams", engine.store.keyring)
         self._order = KeyedLocks()
         self._processing: set[str] = set()
@@ -204,18 +211,39 @@ class TeamsApp:
     # -- invitations -------------------------------------------------------------------------
 
     async def invite(
-        self, tenant_id: str, user_id: str, flow_id: str | None = None, service_url: str | None = None
+        self,
+        tenant_id: str,
+        user_id: str,
+        flow_id: str | None = None,
+        service_url: str | None = None,
+        *,
+        wave: str = "",
+        text: str | None = None,
     ) -> bool:
         """Research ops' invitation: continue the stored conversation, or create the 1:1 chat.
 
         ``user_id`` is the user's Azure AD object id. The app must be installed for the user.
         True when the invitation card was delivered.
         """
-        participant = Participant(Platform.TEAMS, tenant_id, user_id)
         await self._tenant_pace.wait(tenant_id)  # bulk invitations stay under Teams' per-tenant limit
         await self._conversation_pace.wait(f"{tenant_id}:{user_id}")
-        outcome: list[bool] = []
-        callback = self.bot.invitation_callback(participant, flow_id, outcome)
+        result = await self.send_invitation(tenant_id, user_id, flow_id, service_url, wave=wave, text=text)
+        return result.outcome is Sent.SENT
+
+    async def send_invitation(
+        self,
+        tenant_id: str,
+        user_id: str,
+        flow_id: str | None = None,
+        service_url: str | None = None,
+        *,
+        wave: str = "",
+        text: str | None = None,
+    ) -> SendResult:
+        """``invite`` without this process's pacing (waves pace with the shared limiter), saying what happened."""
+        participant = Participant(Platform.TEAMS, tenant_id, user_id)
+        outcome: list[SendResult] = []
+        callback = self.bot.invitation_callback(participant, flow_id, outcome, wave=wave, text=text)
         app_id = self.settings.app_id or ""
         allow_loopback = self.settings.allow_loopback_service_url
         try:
@@ -223,13 +251,13 @@ class TeamsApp:
             if reference is not None:
                 if not host_allowed(reference.service_url or "", allow_loopback):
                     log.error("stored Teams reference points at a service URL that is not allowed")
-                    return False
+                    return SendResult(Sent.FAILED, detail="service_url_not_allowed")
                 await self.adapter.continue_conversation(app_id, reference.get_continuation_activity(), callback)
-                return bool(outcome and outcome[0])
+                return outcome[0] if outcome else SendResult(Sent.FAILED, detail="not_sent")
             url = service_url or await self.bot.references.service_url(tenant_id) or self.settings.service_url
             if not host_allowed(url, allow_loopback):
                 log.error("refusing to create a Teams chat through a service URL that is not Microsoft's")
-                return False
+                return SendResult(Sent.FAILED, detail="service_url_not_allowed")
 
             async def created(context: TurnContext) -> None:
                 await self.bot.references.save(context.activity.get_conversation_reference(), tenant_id, user_id)
@@ -241,5 +269,62 @@ class TeamsApp:
         except Exception as exc:
             log.error("Teams invitation failed: %s", type(exc).__name__)
             await self.bot.engine.cancel_invitation(participant)
-            return False
-        return bool(outcome and outcome[0])
+            if isinstance(exc, aiohttp.ClientResponseError):
+                return send_failure(exc)
+            return SendResult(Sent.DEFERRED, datetime.now(UTC) + timedelta(minutes=1), type(exc).__name__)
+        return outcome[0] if outcome else SendResult(Sent.FAILED, detail="not_sent")
+
+    async def send_message(self, tenant_id: str, user_id: str, replies: list[Reply]) -> SendResult:
+        """A proactive message in the person's existing chat with Candor (reminders, a wave's close)."""
+        reference = await self.bot.references.find(tenant_id, user_id)
+        if reference is None:
+            return SendResult(Sent.FAILED, detail="no_conversation")
+        if not host_allowed(reference.service_url or "", self.settings.allow_loopback_service_url):
+            log.error("stored Teams reference points at a service URL that is not allowed")
+            return SendResult(Sent.FAILED, detail="service_url_not_allowed")
+        outcome: list[SendResult] = []
+        callback = self.bot.message_callback(replies, outcome)
+        try:
+            await self.adapter.continue_conversation(
+                self.settings.app_id or "", reference.get_continuation_activity(), callback
+            )
+        except Exception as exc:
+            log.error("Teams proactive message failed: %s", type(exc).__name__)
+            return SendResult(Sent.DEFERRED, datetime.now(UTC) + timedelta(minutes=1), type(exc).__name__)
+        return outcome[0] if outcome else SendResult(Sent.FAILED, detail="not_sent")
+
+    async def members_by_email(self, tenant_id: str) -> dict[str, str]:
+        """E-mail address and UPN (lower case) -> AAD object id, for the members of the tenant's teams Candor is in.
+
+        The Bot Connector has no lookup by e-mail: the rosters of the teams the app was seen in are read
+        (paged) through a proactive turn in each team.
+        """
+        teams = await self.bot.rosters.teams(tenant_id)
+        url = await self.bot.references.service_url(tenant_id) or self.settings.service_url
+        if not teams or not host_allowed(url, self.settings.allow_loopback_service_url):
+            return {}
+        found: dict[str, str] = {}
+        for team in teams:
+            reference = ConversationReference.model_validate(
+                {"channelId": "msteams", "serviceUrl": url, "conversation": {"id": team, "tenantId": tenant_id}}
+            )
+
+            failures: list[Exception] = []
+
+            async def read(context: TurnContext, team: str = team, failures: list[Exception] = failures) -> None:
+                # Nothing may escape: the SDK's turn error handler would post a "sorry" into the team.
+                try:
+                    for address, aad in (await member_emails(context, team)).items():
+                        found.setdefault(address, aad)
+                except Exception as exc:
+                    failures.append(exc)
+
+            await self.adapter.continue_conversation(
+                self.settings.app_id or "", reference.get_continuation_activity(), read
+            )
+            for failure in failures:
+                if isinstance(failure, aiohttp.ClientResponseError) and failure.status in (403, 404):
+                    log.warning("a team would not list its members (HTTP %s; the app was removed?)", failure.status)
+                else:
+                    raise CandorError(f"Teams roster could not be read ({type(failure).__name__}); try again later")
+        return found

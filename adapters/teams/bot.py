@@ -8,6 +8,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 import aiohttp
@@ -15,15 +16,18 @@ from microsoft_agents.activity import Activity, ActivityTypes, ChannelAccount, C
 from microsoft_agents.hosting.core import CardFactory, ConnectorClientBase, MessageFactory, TurnContext
 from redis.exceptions import RedisError
 
+from adapters import optout
 from adapters.teams import cards
 from adapters.teams.references import References
-from adapters.teams.roster import Rosters, load_people, member_context, member_names
+from adapters.teams.roster import MAX_PAGES, PAGE_SIZE, Rosters, load_people, member_context, member_names
 from adapters.teams.text import plain_text
 from bot.engine import InterviewEngine
 from bot.errors import CandorError, StoreUnavailable
 from bot.privacy.directory import Directory, Person
 from bot.privacy.directory_cache import DirectoryCache, DirectoryUnavailable
 from bot.types import Inbound, Participant, Platform, Reply, ReplyKind
+from bot.waves.channel import SendResult, Sent
+from bot.waves.store import WaveStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -52,8 +56,11 @@ class TeamsBot:
         directories: DirectoryCache,
         rosters: Rosters,
         typing_after: float = 0.5,
+        waves: WaveStore | None = None,
     ) -> None:
         self.engine = engine
+        # The opt-out list of "Don't ask me again" (None: wave invitations are not offered it).
+        self.waves = waves
         # A reply that takes longer than this gets a typing indicator first.
         self.typing_after = typing_after
         self.references = references
@@ -100,6 +107,9 @@ class TeamsBot:
     async def _answer(self, context: TurnContext, participant: Participant) -> None:
         activity = context.activity
         value = activity.value if isinstance(activity.value, dict) else None
+        if value and value.get("verb") == cards.CARD_VERB and value.get("choice") == cards.OPT_OUT:
+            await self._opt_out(context, participant, value)
+            return
         if value and value.get("verb") == cards.CARD_VERB:
             inbound = await self._card_choice(context, participant, value)
             if inbound is None:
@@ -124,22 +134,38 @@ class TeamsBot:
                 replies = [Reply(f"Sorry: {exc}")]
             await self.send_replies(context, replies)
 
+    async def _opt_out(self, context: TurnContext, participant: Participant, value: dict[str, Any]) -> None:
+        """ "Don't ask me again" on a wave's invitation: opt out, decline as "Not now" would, and confirm."""
+        if self.waves is None or value.get("kind") != ReplyKind.INVITATION.value:
+            return
+        await self._answered(context, value, ReplyKind.INVITATION, cards.OPT_OUT)
+        card_id = context.activity.reply_to_id
+        message_id = f"choice:{card_id}" if card_id else str(context.activity.id)
+        replies = await optout.opt_out(self.engine, self.waves, participant, message_id)
+        self._mark_received(context.activity)
+        await self.send_replies(context, replies)
+
+    async def _answered(self, context: TurnContext, value: dict[str, Any], kind: ReplyKind, choice: str) -> None:
+        """Replace the card so its buttons can't be pressed twice."""
+        card_id = context.activity.reply_to_id
+        if not card_id:
+            return
+        done = cards.answered_card(str(value.get("text") or ""), cards.label(kind, choice))
+        updated = MessageFactory.attachment(CardFactory.adaptive_card(done))
+        updated.id = card_id
+        try:
+            await context.update_activity(updated)
+        except aiohttp.ClientResponseError as exc:
+            log.error("Teams update_activity failed: HTTP %s", exc.status)
+
     async def _card_choice(
         self, context: TurnContext, participant: Participant, value: dict[str, Any]
     ) -> Inbound | None:
         kind, choice = str(value.get("kind", "")), str(value.get("choice", ""))
         if kind not in {k.value for k in ReplyKind} or not choice:
             return None
+        await self._answered(context, value, ReplyKind(kind), choice)
         card_id = context.activity.reply_to_id
-        if card_id:
-            # Replace the card so its buttons can't be pressed twice.
-            done = cards.answered_card(str(value.get("text") or ""), cards.label(ReplyKind(kind), choice))
-            updated = MessageFactory.attachment(CardFactory.adaptive_card(done))
-            updated.id = card_id
-            try:
-                await context.update_activity(updated)
-            except aiohttp.ClientResponseError as exc:
-                log.error("Teams update_activity failed: HTTP %s", exc.status)
         # The card's id makes a second press of the same card a duplicate, not a new answer.
         message_id = f"choice:{card_id}" if card_id else str(context.activity.id)
         return Inbound(participant, choice, message_id=message_id, choice=ReplyKind(kind))
@@ -221,12 +247,22 @@ class TeamsBot:
     async def send_replies(self, context: TurnContext, replies: list[Reply]) -> bool:
         sent = True
         for reply in replies:
-            if reply.choices:
-                activity = MessageFactory.attachment(CardFactory.adaptive_card(cards.choice_card(reply)))
-            else:
-                activity = MessageFactory.text(reply.text)
-            sent = await self._send_activity(context, activity) and sent
+            sent = await self._send_activity(context, _activity(reply)) and sent
         return sent
+
+    async def deliver(self, context: TurnContext, replies: list[Reply], *, opt_out: bool = False) -> SendResult:
+        """Proactive sends for waves: one attempt each, and a 429 becomes DEFERRED for the shared limiter.
+
+        ``opt_out``: invitation cards get the "Don't ask me again" button.
+        """
+        for reply in replies:
+            label = optout.LABEL if opt_out and reply.kind is ReplyKind.INVITATION else None
+            try:
+                await context.send_activity(_activity(reply, label))
+            except aiohttp.ClientResponseError as exc:
+                log.error("Teams proactive send failed: HTTP %s", exc.status)
+                return send_failure(exc)
+        return SendResult(Sent.SENT)
 
     async def _send_activity(self, context: TurnContext, activity: Activity) -> bool:
         """Connector throttling (429) is retried after Retry-After; other errors are logged."""
@@ -249,23 +285,45 @@ class TeamsBot:
     # -- invitations -------------------------------------------------------------------------
 
     def invitation_callback(
-        self, participant: Participant, flow_id: str | None, outcome: list[bool]
+        self,
+        participant: Participant,
+        flow_id: str | None,
+        outcome: list[SendResult],
+        *,
+        wave: str = "",
+        text: str | None = None,
     ) -> Callable[[TurnContext], Awaitable[None]]:
+        """Record the invitation and send it; a wave's card also offers "Don't ask me again"."""
+
         async def callback(context: TurnContext) -> None:
             # Nothing may escape: the SDK would post its "sorry" to someone who never wrote to the bot.
             try:
-                replies = await self.engine.invite(participant, flow_id)
+                replies = await self.engine.invite(participant, flow_id, wave=wave, text=text)
                 if not replies:
-                    outcome.append(False)
+                    outcome.append(SendResult(Sent.BUSY, detail="busy"))
                     return
-                if await self.send_replies(context, replies):
-                    outcome.append(True)
-                    return
+                result = await self.deliver(context, replies, opt_out=bool(wave) and self.waves is not None)
             except Exception as exc:
                 log.error("Teams invitation failed: %s", type(exc).__name__)
-            outcome.append(False)
-            with contextlib.suppress(Exception):
-                await self.engine.cancel_invitation(participant)  # not delivered, so not invited
+                result = SendResult(Sent.FAILED, detail=type(exc).__name__)
+            outcome.append(result)
+            if result.outcome is not Sent.SENT:
+                with contextlib.suppress(Exception):
+                    await self.engine.cancel_invitation(participant)  # not delivered, so not invited
+
+        return callback
+
+    def message_callback(
+        self, replies: list[Reply], outcome: list[SendResult]
+    ) -> Callable[[TurnContext], Awaitable[None]]:
+        """Send replies into a continued conversation (a wave's reminder or closing message)."""
+
+        async def callback(context: TurnContext) -> None:
+            try:
+                outcome.append(await self.deliver(context, replies))
+            except Exception as exc:
+                log.error("Teams proactive message failed: %s", type(exc).__name__)
+                outcome.append(SendResult(Sent.FAILED, detail=type(exc).__name__))
 
         return callback
 
@@ -316,6 +374,43 @@ def _mentions(activity: Activity, who: ChannelAccount | None) -> bool:
         if data.get("type") == "mention" and (data.get("mentioned") or {}).get("id") == who.id:
             return True
     return False
+
+
+async def member_emails(context: TurnContext, conversation: str) -> dict[str, str]:
+    """E-mail address and UPN (lower case) -> AAD object id of a team's or chat's members (paged)."""
+    client = _connector(context)
+    found: dict[str, str] = {}
+    token: str | None = None
+    for _ in range(MAX_PAGES):
+        page = await client.get_conversation_paged_member(conversation, PAGE_SIZE, token)
+        for member in page.members or []:
+            aad = getattr(member, "aad_object_id", None)
+            for address in (getattr(member, "email", None), getattr(member, "user_principal_name", None)):
+                if aad and isinstance(address, str) and "@" in address:
+                    found.setdefault(address.strip().lower(), str(aad))
+        token = page.continuation_token
+        if not token:
+            break
+    return found
+
+
+def _activity(reply: Reply, opt_out: str | None = None) -> Activity:
+    if reply.choices:
+        card: Activity = MessageFactory.attachment(CardFactory.adaptive_card(cards.choice_card(reply, opt_out)))
+        return card
+    text: Activity = MessageFactory.text(reply.text)
+    return text
+
+
+def send_failure(exc: aiohttp.ClientResponseError) -> SendResult:
+    """What a Bot Connector error means for a wave: throttled or down (try later), or refused for good."""
+    now = datetime.now(UTC)
+    if exc.status == 429:
+        return SendResult(Sent.DEFERRED, now + timedelta(seconds=_retry_after(exc)), "throttled")
+    if exc.status >= 500:
+        return SendResult(Sent.DEFERRED, now + timedelta(minutes=1), f"http_{exc.status}")
+    codes = {401: "unauthorized", 403: "forbidden", 404: "conversation_not_found"}
+    return SendResult(Sent.FAILED, detail=codes.get(exc.status, f"http_{exc.status}"))
 
 
 def _retry_after(exc: aiohttp.ClientResponseError) -> float:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters import optout
 from bot.types import Reply, ReplyKind
 
 CARD_VERB = "candor"
+# The choice of a wave invitation's "Don't ask me again" button: handled by the bot, not the engine.
+OPT_OUT = "optout"
 
 
 # Teams shows consent as Start / Not now; the engine reads them as its yes / no.
@@ -14,12 +17,20 @@ _LABELS = {ReplyKind.CONSENT: {"yes": "Start", "no": "Not now"}}
 
 
 def label(kind: ReplyKind, choice: str) -> str:
+    if choice == OPT_OUT:
+        return optout.LABEL
     return _LABELS.get(kind, {}).get(choice.lower(), choice.capitalize())
 
 
-def choice_card(reply: Reply) -> dict[str, Any]:
-    """``Action.Submit`` buttons carry the kind of question, so an old card can't answer a new one."""
+def choice_card(reply: Reply, opt_out: str | None = None) -> dict[str, Any]:
+    """``Action.Submit`` buttons carry the kind of question, so an old card can't answer a new one.
+
+    ``opt_out``: the label of a last button that opts out of every wave (wave invitations only).
+    """
     labels = _LABELS.get(reply.kind, {})
+    choices = [(labels.get(choice.lower(), choice), choice.lower()) for choice in reply.choices]
+    if opt_out:
+        choices.append((opt_out, OPT_OUT))
     return {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -28,11 +39,11 @@ def choice_card(reply: Reply) -> dict[str, Any]:
         "actions": [
             {
                 "type": "Action.Submit",
-                "title": labels.get(choice.lower(), choice),
+                "title": title,
                 # The question travels with the choice, so the answered card can still show it.
-                "data": {"verb": CARD_VERB, "kind": reply.kind.value, "choice": choice.lower(), "text": reply.text},
+                "data": {"verb": CARD_VERB, "kind": reply.kind.value, "choice": choice, "text": reply.text},
             }
-            for choice in reply.choices
+            for title, choice in choices
         ],
     }
 

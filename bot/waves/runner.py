@@ -150,7 +150,12 @@ class WaveRunner:
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             problems.append(f"{spec.participants.csv}: cannot read the CSV: {exc}")
             return []
-        return [{k.strip().lower(): (v or "").strip() for k, v in row.items() if k} for row in rows]
+        name = spec.participants.csv
+        # "_source" names the row in reports of people who could not be found (row 1 is the header).
+        return [
+            {"_source": f"{name} row {number}", **{k.strip().lower(): (v or "").strip() for k, v in row.items() if k}}
+            for number, row in enumerate(rows, start=2)
+        ]
 
     async def _eligible(self, spec: WaveSpec, people: Sequence[Person], problems: list[str]) -> list[Person]:
         blocked = self._opt_out_list(spec, problems)
