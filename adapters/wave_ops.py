@@ -22,6 +22,7 @@ from bot.state.model import Role, Turn
 from bot.waves.spec import WaveSpec
 from bot.waves.store import Funnel, Wave, WaveError, WaveState, WaveStore
 
+PLAN_TIMEOUT = 4 * 3600
 ExportFormat = Literal["csv", "jsonl", "dataset"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "jsonl", "dataset")
 
@@ -46,7 +47,8 @@ class WaveOps:
 
     async def start(self, wave_id: str) -> WaveState:
         state = await self.store.move(wave_id, "start")
-        await self.queue.enqueue("plan_wave", key=f"plan:{wave_id}", wave_id=wave_id)
+        # Planning looks everyone up at the platform's pace: a large wave may take a while.
+        await self.queue.enqueue("plan_wave", key=f"plan:{wave_id}", timeout=PLAN_TIMEOUT, retries=3, wave_id=wave_id)
         return state
 
     async def pause(self, wave_id: str) -> WaveState:
@@ -54,7 +56,7 @@ class WaveOps:
 
     async def resume(self, wave_id: str) -> WaveState:
         state = await self.store.move(wave_id, "resume")
-        await self.queue.enqueue("top_up", key=f"topup:{wave_id}", wave_id=wave_id)
+        await self.queue.enqueue("top_up", key=f"topup:{wave_id}", timeout=300, wave_id=wave_id)
         return state
 
     async def cancel(self, wave_id: str) -> WaveState:

@@ -24,6 +24,7 @@ from saq.queue.redis import RedisQueue
 from saq.types import PartialTimersDict
 
 from adapters.runtime import Runtime
+from adapters.wave_ops import PLAN_TIMEOUT
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.waves.channel import WaveChannel
@@ -64,7 +65,8 @@ class SaqScheduler:
 
     async def enqueue(self, job: str, job_key: str, at: float | None = None, **kwargs: Any) -> None:
         scheduled = 0 if at is None else max(0, math.ceil(self.clock.to_real(at)))
-        await self.queue.enqueue(job, key=job_key, scheduled=scheduled, timeout=300, retries=3, **kwargs)
+        timeout = PLAN_TIMEOUT if job == "plan_wave" else 300
+        await self.queue.enqueue(job, key=job_key, scheduled=scheduled, timeout=timeout, retries=3, **kwargs)
 
 
 class Jobs:

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from bot.engine import InterviewEngine
 from bot.state import Interview, Status
 from bot.waves.channel import Person, SendResult, Sent, Unresolved, WaveChannel
-from bot.waves.schedule import deferred_for_dnd, next_send_time, reminder_times, send_time_for
+from bot.waves.schedule import deferred_for_dnd, next_send_time, parse_interval, reminder_times, send_time_for
 from bot.waves.spec import ReminderTarget, WaveSpec
 from bot.waves.store import LIVE, Member, WaveState, WaveStore
 
@@ -207,8 +207,9 @@ class WaveRunner:
         if spec.target_completes is not None and completed >= spec.target_completes:
             return 0
         scheduled = 0
+        holding = _holding(spec, members, self.clock.now())
         for stratum in await self.store.strata(wave_id):
-            room = _room(spec, stratum, members, completed)
+            room = _room(spec, stratum, holding, completed)
             if room > 0:
                 scheduled += await self._schedule_next(spec, stratum, room)
         return scheduled
@@ -390,18 +391,30 @@ def _stratum(spec: WaveSpec, person: Person) -> str:
     return person.attributes.get(spec.quotas.by, "") or "(none)"
 
 
-def _room(spec: WaveSpec, stratum: str, members: Sequence[Member], completed: int) -> int:
+def _holding(spec: WaveSpec, members: Sequence[Member], now: float) -> list[tuple[Member, bool]]:
+    """Each member, and whether they hold a place: invited or started, and not yet silent for too long."""
+    patience = parse_interval(spec.quotas.patience if spec.quotas else "2d").total_seconds()
+    out = []
+    for member in members:
+        holds = member.status in OUTSTANDING and member.status != "queued"
+        if member.status in ("invited", "consent_pending") and member.invited_at is not None:
+            holds = now - member.invited_at < patience
+        out.append((member, holds))
+    return out
+
+
+def _room(spec: WaveSpec, stratum: str, holding: Sequence[tuple[Member, bool]], completed: int) -> int:
     """How many more invitations this stratum may have open now."""
     if spec.quotas is not None:
-        mine = [m for m in members if m.stratum == stratum]
-        need = spec.quotas.target(stratum) - sum(m.status == "completed" for m in mine)
-        open_now = sum(m.status in OUTSTANDING and m.status != "queued" for m in mine)
+        mine = [(m, holds) for m, holds in holding if m.stratum == stratum]
+        need = spec.quotas.target(stratum) - sum(m.status == "completed" for m, _ in mine)
+        open_now = sum(holds for _, holds in mine)
         return max(0, math.ceil(need * spec.quotas.oversample) - open_now) if need > 0 else 0
     if spec.target_completes is not None:
         need = spec.target_completes - completed
-        open_now = sum(m.status in OUTSTANDING and m.status != "queued" for m in members)
+        open_now = sum(holds for _, holds in holding)
         return max(0, math.ceil(need * 2.0) - open_now)
-    return len(members)
+    return len(holding)
 
 
 __all__ = ["Scheduler", "Unresolved", "WaveClock", "WaveRunner", "WaveTracker"]

@@ -70,6 +70,14 @@ class Quotas(BaseModel):
     completes: dict[str, int] = Field(default_factory=dict)
     # Invitations kept open per missing complete: 2.0 invites twice as many as still needed.
     oversample: float = Field(default=2.0, ge=1.0, le=20.0)
+    # An invitation nobody has acted on for this long stops holding a place, so the stratum invites more.
+    patience: str = "2d"
+
+    @field_validator("patience")
+    @classmethod
+    def _patience(cls, value: str) -> str:
+        parse_interval(value, what="quota patience")
+        return value
 
     @model_validator(mode="after")
     def _one_way(self) -> Quotas:

@@ -347,9 +347,7 @@ def _count(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     counts = dict.fromkeys(FUNNEL, 0)
     for record in records:
         status, stage = record["s"], int(record.get("f", 0))
-        if status in ("opted_out", "not_needed", "cancelled") and stage == 0:
-            continue  # never eligible in the end: left out of the funnel
-        counts["eligible"] += 1
+        counts["eligible"] += 1  # everyone left after exclusions and sampling, invited or not
         counts["invited"] += stage >= 1
         counts["opened"] += stage >= 2
         counts["consented"] += stage >= 3
