@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
     from adapters.service import Service
 
 log = logging.getLogger(__name__)
+# saq 0.26 writes jobs with redis-py's setex, which redis-py 8 deprecates (in favour of set ... ex=)
+# but still provides; that one warning is known and harmless, so it stays out of the logs.
+warnings.filterwarnings("ignore", message="Call to deprecated setex", category=DeprecationWarning)
 
 
 def retry_cron(seconds: int) -> str:
@@ -136,15 +140,8 @@ async def _channels(settings: Settings, service: Service) -> dict[str, WaveChann
     return channels
 
 
-async def run_worker(settings: Settings) -> None:
-    """Until SIGTERM or SIGINT: saq finishes running jobs within the grace period, then stops."""
-    from adapters.service import open_service
-    from adapters.slack.config import load_slack_settings
-    from adapters.teams.config import load_teams_settings
-
-    slack_settings = load_slack_settings()
-    teams_settings = load_teams_settings()
-    service = await open_service(settings, slack_settings if slack_settings.configured else None, teams_settings)
+async def build_worker(settings: Settings, service: Service) -> tuple[Worker[Any], Queue]:
+    """A saq worker with every Candor job, on an opened service (its engine and platform clients)."""
     runtime = service.runtime
     queue = job_queue(runtime.connect_url, settings.redis_prefix)
     clock = WaveClock.parse(settings.wave_clock)
@@ -180,10 +177,25 @@ async def run_worker(settings: Settings) -> None:
         dequeue_timeout=1.0,
         shutdown_grace_period_s=20,
     )
+    return worker, queue
+
+
+async def run_worker(settings: Settings) -> None:
+    """Until SIGTERM or SIGINT: saq finishes running jobs within the grace period, then stops."""
+    from adapters.service import open_service
+    from adapters.slack.config import load_slack_settings
+    from adapters.teams.config import load_teams_settings
+
+    slack_settings = load_slack_settings()
+    teams_settings = load_teams_settings()
+    service = await open_service(settings, slack_settings if slack_settings.configured else None, teams_settings)
     try:
-        await worker.start()
+        worker, queue = await build_worker(settings, service)
+        try:
+            await worker.start()
+        finally:
+            await queue.disconnect()
     finally:
-        await queue.disconnect()
         await service.close()
 
 
