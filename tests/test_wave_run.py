@@ -40,6 +40,8 @@ PEOPLE = 300
 QUOTA = 8
 SPEED = 1800.0
 OPENS = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)  # a Monday
+# Everyone in Berlin is in do-not-disturb until noon local time on the Monday.
+DND_ENDS = datetime(2026, 12, 7, 11, 0, tzinfo=UTC)
 CLOSES = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
 WINDOW = (9, 17)
 
@@ -174,6 +176,10 @@ async def test_a_wave_of_300_across_four_time_zones(redis_url: str, tmp_path: Pa
         )
         real_start = time.time() + 4  # the workers' start-up
         wave_start = OPENS.timestamp() - 600
+        dnd_real = real_start + (DND_ENDS.timestamp() - wave_start) / SPEED
+        for n in range(PEOPLE):
+            if _region(n) == "emea":
+                slack.set_dnd(_user(n), snooze_end=dnd_real)  # Slack speaks wall-clock time
         clock = f"{wave_start},{real_start},{SPEED}"
         worker_env = _worker_env(redis_url, prefix, tmp_path / "worker", slack, keys, clock)
         log = open(tmp_path / "workers.log", "ab")  # noqa: SIM115 - closed in finally; read it when this fails
@@ -202,6 +208,8 @@ async def test_a_wave_of_300_across_four_time_zones(redis_url: str, tmp_path: Pa
             assert killed
             assert await store.state("rehearsal") is WaveState.CLOSED
             await _check(participants, store, (wave_start, real_start))
+            berlin = [at for user, at in participants.invitations() if _region(int(user[2:])) == "emea"]
+            assert berlin and min(berlin) >= dnd_real, "an invitation interrupted do-not-disturb"
         finally:
             for worker in workers:
                 if worker.poll() is None:

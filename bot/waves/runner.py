@@ -58,6 +58,10 @@ class WaveClock:
     def to_real(self, at: float) -> float:
         return at if self.speed == 1.0 else self.real_start + (at - self.wave_start) / self.speed
 
+    def from_real(self, at: float) -> float:
+        """Platforms speak wall-clock time (do-not-disturb ends, Retry-After): this is that moment in wave time."""
+        return at if self.speed == 1.0 else self.wave_start + (at - self.real_start) * self.speed
+
     @classmethod
     def parse(cls, text: str | None) -> WaveClock:
         """``WAVE_START,REAL_START,SPEED`` (epoch seconds, epoch seconds, factor), or the wall clock."""
@@ -260,9 +264,8 @@ class WaveRunner:
         if spec.respect_dnd:
             until = await channel.do_not_disturb_until(person)
             if until is not None:
-                later = deferred_for_dnd(
-                    until, _dt(self.clock.now()), member.timezone, spec.window(), fallback_tz=spec.timezone
-                )
+                ends, now = _dt(self.clock.from_real(until.timestamp())), _dt(self.clock.now())
+                later = deferred_for_dnd(ends, now, member.timezone, spec.window(), fallback_tz=spec.timezone)
                 return await self._later(spec, member, attempt, later.timestamp() if later else None)
         if member.status == "sending" and await self._recover_send(spec, person, member):
             return "invited"
@@ -286,7 +289,7 @@ class WaveRunner:
             return "invited"
         if result.outcome is Sent.DEFERRED:
             await self.store.record(spec.id, member.key, "scheduled", only_if=("sending",))
-            retry = result.retry_at.timestamp() if result.retry_at else self.clock.now() + 60
+            retry = self.clock.from_real(result.retry_at.timestamp()) if result.retry_at else self.clock.now() + 60
             return await self._later(spec, member, attempt, retry)
         status = "busy" if result.outcome is Sent.BUSY else "failed"
         await self.store.record(spec.id, member.key, status, only_if=("sending",))
@@ -347,7 +350,7 @@ class WaveRunner:
         person = Person(member.participant, member.timezone)
         result = await self._channel(wave.spec).remind(person, wave_id, wave.spec.reminders.text)
         if result.outcome is Sent.DEFERRED and attempt < 5:
-            at = result.retry_at.timestamp() if result.retry_at else self.clock.now() + 60
+            at = self.clock.from_real(result.retry_at.timestamp()) if result.retry_at else self.clock.now() + 60
             job = _job_key("remind", wave_id, key, number) + f":{attempt + 1}"
             await self.scheduler.enqueue(
                 "remind_member", job, at, wave_id=wave_id, member=key, number=number, attempt=attempt + 1
