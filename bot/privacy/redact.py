@@ -182,11 +182,14 @@ class Redactor:
             self._numbers(text, taken)
         if self._terms is not None:
             taken.scan(self._terms, text, "term")
-        own = _own_directory(tuple(sorted(set(names))))
-        words = Words(text)
-        found = [(s, e, "own_name") for s, e in own.spans(text, words)] if own is not None else []
-        if directory is not None and len(directory):
-            found += [(s, e, "name") for s, e in directory.spans(text, words)]
+        own = _own_directory(tuple(sorted(set(names)))) if names else None
+        found: list[tuple[int, int, str]] = []
+        if own is not None or (directory is not None and len(directory)):
+            words = Words(text)  # tokenised once, and only when there are names to look for
+            if own is not None:
+                found += [(s, e, "own_name") for s, e in own.spans(text, words)]
+            if directory is not None and len(directory):
+                found += [(s, e, "name") for s, e in directory.spans(text, words)]
         for start, end, kind in _union(found):
             taken.add(start, end, kind)
         return [s for s in taken.spans if s[2]]
