@@ -25,9 +25,8 @@ from adapters import optout
 from adapters.slack import render
 from adapters.slack.interviews import SlackInterviews
 from bot.errors import CandorError
-from bot.state import Status
 from bot.types import Participant, Platform, Reply, ReplyKind
-from bot.waves.channel import Person, SendResult, Sent, Unresolved
+from bot.waves.channel import Person, SendResult, Sent, Unresolved, reminder
 from bot.waves.ratelimit import Limit, Limits, RateLimited, RateLimiter, bucket_key
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,6 @@ TRANSIENT = frozenset({"internal_error", "fatal_error", "request_timeout", "serv
 # How long to wait before trying again after a transient failure.
 TRANSIENT_RETRY = timedelta(minutes=1)
 # Statuses in which a reminder still makes sense: invited, or started and not finished.
-REMINDABLE = frozenset({Status.INVITED, Status.CONSENT_PENDING, Status.IN_PROGRESS, Status.PAUSED})
 PAGE = 200
 MAX_PAGES = 500
 
@@ -447,16 +445,8 @@ class SlackWaveChannel:
 
     async def remind(self, person: Person, wave_id: str, text: str) -> SendResult:
         """Only while the interview is unfinished; still invited, the reminder has Start / Not now again."""
-        interview = await self.engine.current(person.participant)
-        if interview is None or interview.status not in REMINDABLE:
-            return SendResult(Sent.FAILED, detail="finished")
-        if interview.wave and interview.wave != wave_id:
-            return SendResult(Sent.FAILED, detail="other_wave")
-        if interview.status is Status.INVITED:
-            reply = Reply(text, ReplyKind.INVITATION, ("Start", "Not now"))
-        else:
-            reply = Reply(text)
-        return await self._send(person, reply)
+        reply = reminder(await self.engine.current(person.participant), wave_id, text)
+        return reply if isinstance(reply, SendResult) else await self._send(person, reply)
 
     async def say(self, person: Person, text: str) -> SendResult:
         """A plain message in the DM (the polite close at a wave's end)."""

@@ -12,13 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from adapters.teams.app import TeamsApp
-from bot.state import Status
-from bot.types import Participant, Platform, Reply, ReplyKind
-from bot.waves.channel import Person, SendResult, Sent, Unresolved
+from bot.types import Participant, Platform, Reply
+from bot.waves.channel import Person, SendResult, Sent, Unresolved, reminder
 from bot.waves.ratelimit import Limits, RateLimited, RateLimiter, bucket_key
 
 log = logging.getLogger(__name__)
-REMINDABLE = frozenset({Status.INVITED, Status.CONSENT_PENDING, Status.IN_PROGRESS, Status.PAUSED})
 NOT_FOUND = "no Teams member with this e-mail address in the teams Candor is installed in"
 
 
@@ -143,14 +141,8 @@ class TeamsWaveChannel:
 
     async def remind(self, person: Person, wave_id: str, text: str) -> SendResult:
         """Only while the interview is unfinished; still invited, the card has Start / Not now again."""
-        interview = await self.engine.current(person.participant)
-        if interview is None or interview.status not in REMINDABLE:
-            return SendResult(Sent.FAILED, detail="finished")
-        if interview.wave and interview.wave != wave_id:
-            return SendResult(Sent.FAILED, detail="other_wave")
-        if interview.status is Status.INVITED:
-            return await self._send(person, Reply(text, ReplyKind.INVITATION, ("Start", "Not now")))
-        return await self._send(person, Reply(text))
+        reply = reminder(await self.engine.current(person.participant), wave_id, text)
+        return reply if isinstance(reply, SendResult) else await self._send(person, reply)
 
     async def say(self, person: Person, text: str) -> SendResult:
         """A plain message in the person's chat with Candor (the polite close at a wave's end)."""

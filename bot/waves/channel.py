@@ -12,7 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from bot.types import Participant
+from bot.state.model import Interview, Status
+from bot.types import Participant, Reply, ReplyKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +88,20 @@ class WaveChannel(Protocol):
     async def say(self, person: Person, text: str) -> SendResult:
         """A plain message in the person's DM (the polite close when a wave ends)."""
         ...
+
+
+# An interview still worth a reminder: not finished, not ended.
+REMINDABLE = frozenset({Status.INVITED, Status.CONSENT_PENDING, Status.IN_PROGRESS, Status.PAUSED})
+
+
+def reminder(interview: Interview | None, wave_id: str, text: str) -> Reply | SendResult:
+    """The reminder to send for this interview, or why none goes (a FAILED result for the job's record).
+
+    Still invited, it carries Start / Not now again; started, it is a plain nudge."""
+    if interview is None or interview.status not in REMINDABLE:
+        return SendResult(Sent.FAILED, detail="finished")
+    if interview.wave and interview.wave != wave_id:
+        return SendResult(Sent.FAILED, detail="other_wave")
+    if interview.status is Status.INVITED:
+        return Reply(text, ReplyKind.INVITATION, ("Start", "Not now"))
+    return Reply(text)
