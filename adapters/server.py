@@ -9,10 +9,12 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
+from saq import Queue
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.admin import mount_admin
+from adapters.metrics_web import ack_timing, metrics_route
 from adapters.slack.app import SlackBot
 from adapters.teams.app import TeamsApp
 from bot.engine import InterviewEngine
@@ -41,9 +43,10 @@ def build_web_app(
     slack: SlackBot | None,
     teams: TeamsApp | None = None,
     admin: web.Application | None = None,
+    queue: Queue | None = None,
 ) -> web.Application:
     """``admin`` is the /admin sub-application (adapters/admin), when the admin page is configured."""
-    app = web.Application(client_max_size=1024 * 1024)
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[ack_timing])
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -57,6 +60,7 @@ def build_web_app(
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_routes([metrics_route(engine, queue)])
     if teams is not None:
         app.router.add_post("/api/messages", teams.handle)
     # Without a signing secret (Socket Mode only) no HTTP request could be verified: no Slack routes.

@@ -101,12 +101,13 @@ async def open_service(
                 token_provider_factory=teams_token_provider,
             )
         admin = None
+        # The job queue: waves started from /admin are queued on it, and /metrics reports its depth.
+        queue = job_queue(runtime.connect_url, settings.redis_prefix)
+        closers.append(_Closer(queue.disconnect))
         if settings.admin_enabled:
-            queue = job_queue(runtime.connect_url, settings.redis_prefix)
-            closers.append(_Closer(queue.disconnect))
             store = WaveStore(runtime.client, settings.redis_prefix, keyring=runtime.engine.store.keyring)
             admin = build_admin(settings, store, queue, runtime.engine.flows, runtime.secret)
-        web_app = build_web_app(runtime.engine, slack, teams, admin)
+        web_app = build_web_app(runtime.engine, slack, teams, admin, queue)
     except BaseException:
         for closer in closers:
             await closer.close()

@@ -20,11 +20,14 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
+from aiohttp import web
 from saq import CronJob, Queue, Worker
 from saq.queue.redis import RedisQueue
 from saq.types import PartialTimersDict
 
+from adapters.metrics_web import metrics_route
 from adapters.runtime import Runtime
+from adapters.server import RunningServer, start_server
 from adapters.wave_ops import PLAN_TIMEOUT
 from bot.config import Settings
 from bot.errors import ConfigError
@@ -191,12 +194,31 @@ async def run_worker(settings: Settings) -> None:
     service = await open_service(settings, slack_settings if slack_settings.configured else None, teams_settings)
     try:
         worker, queue = await build_worker(settings, service)
+        server = await _serve_health(settings, service, queue) if settings.worker_port else None
         try:
             await worker.start()
         finally:
+            if server is not None:
+                await server.close()
             await queue.disconnect()
     finally:
         await service.close()
+
+
+async def _serve_health(settings: Settings, service: Service, queue: Queue) -> RunningServer:
+    """/healthz (the process and its Redis) and /metrics, for container health checks and Prometheus."""
+
+    async def healthz(request: web.Request) -> web.Response:
+        try:
+            await service.runtime.engine.store.ping()
+        except Exception as exc:
+            return web.json_response({"status": "unhealthy", "redis": type(exc).__name__}, status=503)
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    app.router.add_routes([metrics_route(service.runtime.engine, queue)])
+    return await start_server(app, "0.0.0.0", settings.worker_port)
 
 
 def main(settings: Settings) -> int:

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     delivery_retry_seconds: int = Field(default=30, ge=1, le=3600)
     # How often `candor worker` tops up every running wave (invites more while strata need completes).
     wave_top_up_seconds: int = Field(default=60, ge=1, le=3600)
+    # Where `candor worker` serves /healthz and /metrics (0: not at all).
+    worker_port: int = Field(default=0, ge=0, le=65535)
     # Jobs one `candor worker` runs at once.
     worker_concurrency: int = Field(default=10, ge=1, le=200)
     # Platform rate limits waves keep to, overriding defaults: "slack_conversations_open=40/min burst 4; ...".

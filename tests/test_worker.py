@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -10,12 +11,13 @@ import time
 import uuid
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from adapters.worker import retry_cron
 from bot.delivery import FileSink
 from bot.errors import ConfigError
-from tests.conftest import ROOT, EngineFactory, message
+from tests.conftest import ROOT, EngineFactory, free_port, message
 
 
 def test_the_retry_interval_becomes_a_cron_expression() -> None:
@@ -26,6 +28,18 @@ def test_the_retry_interval_becomes_a_cron_expression() -> None:
     for bad in (90, 420):
         with pytest.raises(ConfigError, match="CANDOR_DELIVERY_RETRY_SECONDS"):
             retry_cron(bad)
+
+
+async def _get_when_up(url: str) -> str:
+    """The worker serves /healthz once it has started; ask until it answers."""
+    async with aiohttp.ClientSession() as http:
+        for _ in range(100):
+            try:
+                async with http.get(url) as response:
+                    return await response.text()
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+    raise AssertionError(f"nothing answered at {url}")
 
 
 def _env(redis_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -52,6 +66,7 @@ async def test_a_worker_delivers_what_waited_and_stops_gracefully(
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the sink's folder should be")  # the file sink cannot write
     engine = await make_engine(default_flow="long-test", sinks=[FileSink(blocked / "inside")])
+    port = free_port()
     for text in ("hi", "yes", "an answer that waits for the sink", "stop", "keep"):
         await engine.handle(message(text, user="UWORKER"))
     assert len(await engine.store.outbox()) == 1
@@ -65,9 +80,14 @@ async def test_a_worker_delivers_what_waited_and_stops_gracefully(
         CANDOR_SINKS=f"file://{blocked / 'inside'}",
         CANDOR_DELIVERY_RETRY_SECONDS="1",
         CANDOR_DELIVERY_BACKOFF_SECONDS="0.1",
+        CANDOR_WORKER_PORT=str(port),
     )
     worker = subprocess.Popen([sys.executable, "-m", "adapters.cli", "worker"], env=env, cwd=ROOT)
     try:
+        health = await _get_when_up(f"http://127.0.0.1:{port}/healthz")
+        assert health == '{"status": "ok"}'
+        metrics = await _get_when_up(f"http://127.0.0.1:{port}/metrics")
+        assert "candor_outbox_pending" in metrics and "candor_jobs_queued" in metrics
         deadline = time.monotonic() + 60
         while await engine.store.outbox() and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -23,6 +23,7 @@ from bot.engine.steps import Conversation, End, Outcome
 from bot.errors import CandorError, FlowNotFound
 from bot.flows import FlowRegistry
 from bot.interviewers import Interviewer
+from bot.metrics import INTERVIEWS, TURN_SECONDS
 from bot.privacy import Redactor, conversation_key, study_pseudonym
 from bot.privacy.directory import Directory
 from bot.privacy.redact import Placeholders
@@ -248,6 +249,10 @@ class InterviewEngine:
         Raises StoreUnavailable when it could not be stored. Adapters that keep their own
         per-user order release it once this returns, so the next message can join the window.
         """
+        with TURN_SECONDS.time():
+            return await self._receive(message)
+
+    async def _receive(self, message: Inbound) -> Reception:
         cleaned = clean(message.text, self.options.max_message_chars)
         text = cleaned.text
         if cleaned.problem is None:
@@ -528,6 +533,7 @@ class InterviewEngine:
         return result
 
     async def _tell(self, ck: str, interview: Interview, outcome: str) -> None:
+        INTERVIEWS.labels(outcome).inc()
         if not interview.wave:
             return
         for watcher in self.watchers:

@@ -18,6 +18,7 @@ from bot.engine.hygiene import Problem
 from bot.flows import Flow, Question, consent_version, privacy_notice
 from bot.interviewers import Decision, Interviewer, Move, Situation
 from bot.interviewers.distress import looks_distressed
+from bot.metrics import FALLBACKS, count_usage
 from bot.state.model import CLOSING, INTRO, THANKS, Interview, Role, Status, Turn
 from bot.types import Reply, ReplyKind
 
@@ -321,7 +322,10 @@ def _add_usage(iv: Interview, move: Move) -> None:
         return
     u = move.usage
     a, b, c, d, cost, fallbacks = iv.usage
+    if move.fallback:
+        FALLBACKS.inc()
     if u is not None:
+        count_usage((u.input_tokens, u.cache_read_tokens, u.cache_write_tokens, u.output_tokens), u.cost)
         a, b, c, d, cost = (
             a + u.input_tokens,
             b + u.cache_read_tokens,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.engine import InterviewEngine
+from bot.metrics import INVITATIONS, THROTTLED
 from bot.state import Interview, Status
 from bot.waves.channel import Person, SendResult, Sent, Unresolved, WaveChannel
 from bot.waves.schedule import deferred_for_dnd, next_send_time, parse_interval, reminder_times, send_time_for
@@ -284,6 +285,9 @@ class WaveRunner:
         return False
 
     async def _after_send(self, spec: WaveSpec, member: Member, attempt: int, result: SendResult) -> str:
+        INVITATIONS.labels(spec.platform, result.outcome.value).inc()
+        if result.outcome is Sent.DEFERRED:
+            THROTTLED.labels(spec.platform, result.detail or "deferred").inc()
         if result.outcome is Sent.SENT:
             await self._invited(spec, member)
             return "invited"
