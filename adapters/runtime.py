@@ -81,7 +81,17 @@ def build_sinks(settings: Settings) -> list[Sink]:
                 f"CANDOR_SINKS: {raw!r} is not a sink;"
                 " use file, file:///path, https://..., s3://BUCKET/PREFIX or postgresql://..."
             )
-    return sinks or [FileSink(settings.data_dir)]
+    return _unique_names(sinks or [FileSink(settings.data_dir)])
+
+
+def _unique_names(sinks: list[Sink]) -> list[Sink]:
+    """Two sinks of one kind (two folders, say) get file, file-2, ...: their delivery records stay apart."""
+    seen: dict[str, int] = {}
+    for sink in sinks:
+        seen[sink.name] = seen.get(sink.name, 0) + 1
+        if seen[sink.name] > 1:
+            sink.name = f"{sink.name}-{seen[sink.name]}"
+    return sinks
 
 
 def build_interviewer(settings: Settings) -> Interviewer:

@@ -6,7 +6,7 @@ import json
 import logging
 import uuid
 from logging import Logger
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 from slack_sdk.oauth.installation_store import Bot, Installation
@@ -31,6 +31,10 @@ def _load(raw: Any) -> dict[str, Any]:
     return data
 
 
+# An installation unused for this long (no event, no token lookup) is forgotten: the workspace reinstalls.
+INSTALLATION_SECONDS = 400 * 86400
+
+
 class RedisInstallationStore(AsyncInstallationStore):
     """One hash per workspace: the bot, the latest installation, and per-user installations."""
 
@@ -48,17 +52,31 @@ class RedisInstallationStore(AsyncInstallationStore):
     async def async_save(self, installation: Installation) -> None:
         key = self._key(installation.enterprise_id, installation.team_id, installation.is_enterprise_install)
         data = _dump(installation)
-        await self.client.hset(key, mapping={"installation": data, f"user:{installation.user_id}": data})
+        await self._write(key, {"installation": data, f"user:{installation.user_id}": data})
         await self.async_save_bot(installation.to_bot())
 
     async def async_save_bot(self, bot: Bot) -> None:
         key = self._key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install)
-        await self.client.hset(key, "bot", _dump(bot))
+        await self._write(key, {"bot": _dump(bot)})
+
+    async def _write(self, key: str, fields: dict[str, str]) -> None:
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=cast(Any, fields))  # redis-py types the mapping with invariant keys
+            pipe.expire(key, INSTALLATION_SECONDS)
+            await pipe.execute()
+
+    async def _read(self, key: str, field: str) -> Any:
+        """A workspace that keeps using Candor keeps its installation: every read renews the expiry."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.hget(key, field)
+            pipe.expire(key, INSTALLATION_SECONDS)
+            raw, _ = await pipe.execute()
+        return raw
 
     async def async_find_bot(
         self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
     ) -> Bot | None:
-        raw = await self.client.hget(self._key(enterprise_id, team_id, is_enterprise_install), "bot")
+        raw = await self._read(self._key(enterprise_id, team_id, is_enterprise_install), "bot")
         return Bot(**_load(raw)) if raw else None
 
     async def async_find_installation(
@@ -70,7 +88,7 @@ class RedisInstallationStore(AsyncInstallationStore):
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
         field = f"user:{user_id}" if user_id else "installation"
-        raw = await self.client.hget(self._key(enterprise_id, team_id, is_enterprise_install), field)
+        raw = await self._read(self._key(enterprise_id, team_id, is_enterprise_install), field)
         return Installation(**_load(raw)) if raw else None
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:

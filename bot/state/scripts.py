@@ -51,7 +51,10 @@ end
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
 local drop = tonumber(ARGV[6])
 if drop > 0 then redis.call('LTRIM', KEYS[2], drop, -1) end
-if ARGV[8] == 'add' then redis.call('SADD', KEYS[4], ARGV[7]) end
+if ARGV[8] == 'add' then
+  redis.call('SADD', KEYS[4], ARGV[7])
+  redis.call('EXPIRE', KEYS[4], tonumber(ARGV[4]))
+end
 return {1, nv}
 """
 )

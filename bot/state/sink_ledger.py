@@ -63,7 +63,10 @@ class SinkLedger:
             old = _parse(transcript_id, previous)
             attempts, first = old.attempts, old.first_at
         value = f"{attempts + 1}|{first:.3f}|{now:.3f}|{type(error).__name__}"
-        await self.client.hset(key, transcript_id, value)
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.hset(key, transcript_id, value)
+            pipe.expire(key, DONE_TTL_SECONDS)  # renewed by every failure; a sink long healthy leaves nothing
+            await pipe.execute()
 
     async def succeeded(self, sink: str, transcript_id: str) -> None:
         await self.client.hdel(self._key(sink), transcript_id)

@@ -27,6 +27,8 @@ from bot.state.sink_ledger import SinkLedger
 T = TypeVar("T")
 # How long a deleted conversation still recognises re-delivered platform events.
 TOMBSTONE_SECONDS = 900
+COUNT_TTL_SECONDS = 400 * 86400
+SEQUENCE_TTL_SECONDS = 10 * 365 * 86400
 # How many recent message ids each interview remembers: platform retries come within minutes,
 # long before a participant has sent eight more messages.
 SEEN_LIMIT = 8
@@ -255,15 +257,30 @@ class RedisStateStore:
 
         await self._call(rewrite)
 
+    async def _incr(self, key: str, ttl: int) -> int:
+        """INCR that also renews the key's expiry, in one round trip: no key lives forever."""
+
+        async def both() -> int:
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, ttl)
+                value, _ = await pipe.execute()
+                return int(value)
+
+        return await self._call(both)
+
     async def count(self, flow_id: str, what: str) -> None:
-        await self._call(lambda: self.client.incr(f"{self.prefix}:count:{flow_id}:{what}"))
+        # Aggregate counts only (no person in them); kept as long as the study is active, and a year more.
+        await self._incr(f"{self.prefix}:count:{flow_id}:{what}", max(self.ttl_seconds, COUNT_TTL_SECONDS))
 
     async def counts(self, flow_id: str, what: str) -> int:
         value = await self._call(lambda: self.client.get(f"{self.prefix}:count:{flow_id}:{what}"))
         return int(value or 0)
 
     async def next_transcript_number(self, transcript_prefix: str) -> int:
-        return int(await self._call(lambda: self.client.incr(f"{self.prefix}:seq:{transcript_prefix}")))
+        # Renewed on every use and far longer than any retention: ids must never start again while
+        # sinks still hold transcripts numbered from it.
+        return await self._incr(f"{self.prefix}:seq:{transcript_prefix}", SEQUENCE_TTL_SECONDS)
 
     async def outbox(self) -> list[str]:
         members = await self._call(lambda: self.client.smembers(self.outbox_key))

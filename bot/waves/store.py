@@ -26,6 +26,10 @@ from bot.state.crypto import Keyring
 from bot.types import Participant, Platform
 from bot.waves.spec import WaveSpec
 
+KEEP_AFTER_CLOSE = 90 * 86400
+# "Don't ask me again" is kept this long after the last time it was said (renewed on every opt-out).
+OPT_OUT_SECONDS = 5 * 365 * 86400
+
 
 class WaveError(CandorError):
     """An operator asked for something a wave cannot do (unknown id, wrong state)."""
@@ -154,8 +158,12 @@ class Funnel:
 
 
 class WaveStore:
-    def __init__(self, client: aioredis.Redis, prefix: str, keyring: Keyring) -> None:
+    def __init__(
+        self, client: aioredis.Redis, prefix: str, keyring: Keyring, keep_after_close: int = KEEP_AFTER_CLOSE
+    ) -> None:
         self.client = client
+        # A wave's keys expire this long after it closes: its funnel stays readable, then nothing stays.
+        self.keep_after_close = keep_after_close
         self.prefix = prefix
         self.keyring = keyring
         self._update = client.register_script(_UPDATE)
@@ -171,8 +179,16 @@ class WaveStore:
         if not created:
             raise WaveError(f"a wave with id {spec.id!r} already exists; choose another id")
         stamp = now if now is not None else time.time()
-        await self.client.hset(self.key(spec.id), mapping={"state": WaveState.DRAFT.value, "created": stamp})
-        await self.client.zadd(f"{self.prefix}:waves", {spec.id: stamp})
+        ends = int(spec.closes_at.timestamp()) + self.keep_after_close
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.hset(self.key(spec.id), mapping={"state": WaveState.DRAFT.value, "created": stamp})
+            pipe.expireat(self.key(spec.id), ends)
+            pipe.zadd(f"{self.prefix}:waves", {spec.id: stamp})
+            pipe.ttl(f"{self.prefix}:waves")
+            *_, left = await pipe.execute()
+        # The index lives as long as its longest-lived wave (plain EXPIREAT: Redis 6.2 has no GT option).
+        if int(left) < 0 or time.time() + int(left) < ends:
+            await self.client.expireat(f"{self.prefix}:waves", ends)
 
     async def get(self, wave_id: str) -> Wave:
         raw = await self.client.hgetall(self.key(wave_id))
@@ -188,7 +204,24 @@ class WaveStore:
         )
 
     async def ids(self) -> list[str]:
-        return [_text(item) for item in await self.client.zrange(f"{self.prefix}:waves", 0, -1)]  # type: ignore[arg-type]
+        """Waves whose keys have not yet expired, oldest first."""
+        listed = [_text(item) for item in await self.client.zrange(f"{self.prefix}:waves", 0, -1)]  # type: ignore[arg-type]
+        alive = []
+        for wave_id in listed:
+            if await self.client.exists(self.key(wave_id)):
+                alive.append(wave_id)
+            else:
+                await self.client.zrem(f"{self.prefix}:waves", wave_id)
+        return alive
+
+    async def _expire_with_wave(self, wave_id: str, *parts: str) -> None:
+        """Give a wave's other keys the expiry of its main key."""
+        left = int(await self.client.ttl(self.key(wave_id)))
+        if left > 0:
+            async with self.client.pipeline(transaction=False) as pipe:
+                for part in parts:
+                    pipe.expire(self.key(wave_id, part), left)
+                await pipe.execute()
 
     async def move(self, wave_id: str, action: str, now: float | None = None) -> WaveState:
         """Apply an operator action; a precise error when the wave's state does not allow it."""
@@ -245,6 +278,8 @@ class WaveStore:
                     pipe.rpush(self.key(wave_id, f"q:{stratum}"), key)
                     pipe.sadd(self.key(wave_id, "strata"), stratum)
             await pipe.execute()
+        strata = {stratum for _, stratum in order}
+        await self._expire_with_wave(wave_id, "m", "strata", "cursor", *(f"q:{s}" for s in strata))
         return added
 
     async def strata(self, wave_id: str) -> list[str]:
@@ -259,6 +294,7 @@ class WaveStore:
 
     async def set_cursor(self, wave_id: str, stratum: str, value: int) -> None:
         await self.client.hset(self.key(wave_id, "cursor"), stratum, value)
+        await self._expire_with_wave(wave_id, "cursor")
 
     async def member(self, wave_id: str, key: str) -> Member | None:
         raw = await self.client.hget(self.key(wave_id, "m"), key)
@@ -337,7 +373,10 @@ class WaveStore:
 
     async def opt_out(self, key: str) -> None:
         """ "Don't ask me again": no wave of this deployment invites this person any more."""
-        await self.client.sadd(f"{self.prefix}:optout", key)
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.sadd(f"{self.prefix}:optout", key)
+            pipe.expire(f"{self.prefix}:optout", OPT_OUT_SECONDS)
+            await pipe.execute()
 
     async def opted_out(self, key: str) -> bool:
         return bool(await self.client.sismember(f"{self.prefix}:optout", key))
