@@ -42,6 +42,8 @@ CLAIM_MILLISECONDS = 600_000
 # A worker shows it is alive by refreshing its key at least this often; it expires after LIVE_SECONDS.
 HEARTBEAT_SECONDS = 5.0
 LIVE_SECONDS = 15
+# An inbox, and the events parked in it for an operator, expire a week after the last one arrived.
+INBOX_SECONDS = 7 * 86400
 # After this many failed attempts an event is parked for an operator instead of retried forever.
 MAX_ATTEMPTS = 5
 
@@ -54,11 +56,12 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
 return 1
 """
 
-# KEYS: seen key, inbox hash, claim key; ARGV: seen seconds, event id, record, worker id, claim ms
+# KEYS: seen key, inbox hash, claim key; ARGV: seen seconds, event id, record, worker id, claim ms, inbox ttl
 # A new event is stored and, in the same step, claimed by the worker that admitted it.
 _ADMIT = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[1])) then
   redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+  redis.call('EXPIRE', KEYS[2], tonumber(ARGV[6]))
   redis.call('SET', KEYS[3], ARGV[4], 'PX', tonumber(ARGV[5]))
   return 1
 end
@@ -83,7 +86,14 @@ class EventInbox:
         """Store a new event; False for a retry or duplicate of one already admitted."""
         record = self._seal(event_id, time.time(), body)
         keys = [f"{self.prefix}:seen:{event_id}", self.key, f"{self.prefix}:claim:{event_id}"]
-        args: list[str | int | bytes] = [SEEN_SECONDS, event_id, record, self.worker_id, CLAIM_MILLISECONDS]
+        args: list[str | int | bytes] = [
+            SEEN_SECONDS,
+            event_id,
+            record,
+            self.worker_id,
+            CLAIM_MILLISECONDS,
+            INBOX_SECONDS,
+        ]
         try:
             result = await self._admit(keys=keys, args=args)
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
@@ -167,6 +177,7 @@ class EventInbox:
         async with self.client.pipeline(transaction=True) as pipe:
             if record is not None:
                 pipe.hset(f"{self.prefix}:failed", event_id, record)
+                pipe.expire(f"{self.prefix}:failed", INBOX_SECONDS)
             pipe.hdel(self.key, event_id)
             await pipe.execute()
         return True
