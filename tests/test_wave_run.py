@@ -176,7 +176,7 @@ async def test_a_wave_of_300_across_four_time_zones(redis_url: str, tmp_path: Pa
         )
         real_start = time.time() + 4  # the workers' start-up
         wave_start = OPENS.timestamp() - 600
-        dnd_real = real_start + (DND_ENDS.timestamp() - wave_start) / SPEED
+        dnd_real = int(real_start + (DND_ENDS.timestamp() - wave_start) / SPEED)  # Slack gives whole seconds
         for n in range(PEOPLE):
             if _region(n) == "emea":
                 slack.set_dnd(_user(n), snooze_end=dnd_real)  # Slack speaks wall-clock time
