@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from adapters import admin_cli, eval_cli, keys_cli, sinks_cli, wave_cli
+from adapters import admin_cli, eval_cli, health, keys_cli, sinks_cli, wave_cli
 from adapters.console import AnswersFileError, ConsoleChat, answers_from, answers_from_terminal, read_answers
 from adapters.runtime import flow_dirs, open_runtime
 from adapters.slack.config import SlackSettings
@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     purge = commands.add_parser("purge", help="delete delivered transcripts kept locally past the retention period")
     purge.add_argument("--older-than", required=True, help="e.g. 30d, 12h")
     commands.add_parser("worker", help="run background jobs (waves, delivery retries); start as many as you like")
+    health.add_arguments(commands.add_parser("health", help="container health check: serve's /healthz or Redis"))
     wave_cli.add_parser(commands)
     teams = commands.add_parser("teams", help="Microsoft Teams helpers")
     teams_commands = teams.add_subparsers(dest="teams_command", required=True)
@@ -214,6 +215,8 @@ def _run(args: argparse.Namespace) -> int:
         return eval_cli.review(args.path)
     if args.command == "keys" and args.keys_command == "generate":
         return keys_cli.generate(args)
+    if args.command == "health":
+        return health.run(args)
     settings = load_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     handlers: dict[str, Callable[[Settings, argparse.Namespace], int]] = {

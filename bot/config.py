@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,10 @@ DEFAULT_MODEL = "claude-sonnet-5-5"
 class Settings(BaseSettings):
     """Every knob an operator can turn. The README's configuration table mirrors this class."""
 
-    model_config = SettingsConfigDict(env_prefix="CANDOR_", extra="ignore", populate_by_name=True)
+    # An empty variable counts as unset, so an env file may list a secret with no value without it becoming "".
+    model_config = SettingsConfigDict(
+        env_prefix="CANDOR_", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL", "CANDOR_REDIS_URL"))
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
@@ -119,11 +124,52 @@ class Settings(BaseSettings):
 
 _ENV_NAMES = {"redis_url": "REDIS_URL", "anthropic_api_key": "ANTHROPIC_API_KEY"}
 
+# Settings that may be given as files (NAME_FILE): every secret, plus the URLs that may carry a password.
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {
+    "redis_url": ("REDIS_URL", "CANDOR_REDIS_URL"),
+    "anthropic_api_key": ("ANTHROPIC_API_KEY",),
+    "pseudonym_key": ("CANDOR_PSEUDONYM_KEY",),
+    "encryption_keys": ("CANDOR_ENCRYPTION_KEYS",),
+    "webhook_secret": ("CANDOR_WEBHOOK_SECRET",),
+    "admin_token": ("CANDOR_ADMIN_TOKEN",),
+    "sinks": ("CANDOR_SINKS",),
+}
+
+
+def secrets_from_files(
+    fields: Mapping[str, tuple[str, ...]], environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Read secrets mounted as files (Docker and Kubernetes secrets), keyed by field name.
+
+    ``fields`` maps a field to its variable names, the first naming the ``_FILE`` variable. The file's
+    content, less its trailing newline, is the value. Errors name variables and paths, never content.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    for field, names in fields.items():
+        file_var = f"{names[0]}_FILE"
+        path = env.get(file_var, "")
+        if not path:
+            continue
+        both = [name for name in names if env.get(name)]
+        if both:
+            raise ConfigError(f"invalid setting: {both[0]} and {file_var} are both set; set only one of them")
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError(f"invalid setting: {file_var}: {path} is not UTF-8 text") from None
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ConfigError(f"invalid setting: {file_var}: cannot read {path} ({reason})") from None
+        values[field] = text.rstrip("\r\n")
+    return values
+
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read settings, turning pydantic's report into one line per bad variable."""
+    """Read settings, turning pydantic's report into one line per bad variable (never a secret's value)."""
+    values = {**secrets_from_files(SECRET_FIELDS), **overrides}
     try:
-        return Settings(**overrides)
+        return Settings(**values)
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
@@ -132,6 +178,6 @@ def load_settings(**overrides: Any) -> Settings:
                 continue
             name = str(err["loc"][0])
             env = _ENV_NAMES.get(name, f"CANDOR_{name.upper()}")
-            got = err.get("input")
-            lines.append(f"{env}: {err['msg']} (got {got!r})")
+            got = "" if name in SECRET_FIELDS else f" (got {err.get('input')!r})"
+            lines.append(f"{env}: {err['msg']}{got}")
         raise ConfigError("invalid setting: " + "; ".join(lines)) from None

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.config import secrets_from_files
 from bot.errors import ConfigError
 
 # dnd:read, channels:read and groups:read are for waves (do-not-disturb, members of a channel);
@@ -25,8 +26,15 @@ DEFAULT_SCOPES = (
 )
 
 
+# The Slack secrets, which may also be given as files (SLACK_BOT_TOKEN_FILE=/run/secrets/...).
+SECRET_FIELDS = {
+    name: (f"SLACK_{name.upper()}",) for name in ("signing_secret", "bot_token", "app_token", "client_secret")
+}
+
+
 class SlackSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SLACK_", extra="ignore")
+    # An empty variable counts as unset: an env file listing SLACK_BOT_TOKEN= must not configure Slack.
+    model_config = SettingsConfigDict(env_prefix="SLACK_", extra="ignore", env_ignore_empty=True)
 
     signing_secret: SecretStr | None = None
     bot_token: SecretStr | None = None
@@ -76,8 +84,9 @@ class SlackSettings(BaseSettings):
 
 
 def load_slack_settings(**overrides: Any) -> SlackSettings:
+    """Read SLACK_* variables, and SLACK_*_FILE for the secrets."""
     try:
-        return SlackSettings(**overrides)
+        return SlackSettings(**{**secrets_from_files(SECRET_FIELDS), **overrides})
     except ValidationError as exc:
         lines = []
         for err in exc.errors():

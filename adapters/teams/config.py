@@ -9,13 +9,19 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.config import secrets_from_files
 from bot.errors import ConfigError
 
 PUBLIC_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 
 
+# The Teams secret, which may also be given as a file (TEAMS_APP_PASSWORD_FILE=/run/secrets/...).
+SECRET_FIELDS = {"app_password": ("TEAMS_APP_PASSWORD",)}
+
+
 class TeamsSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TEAMS_", extra="ignore")
+    # An empty variable counts as unset, so an env file may list TEAMS_APP_ID= without turning Teams on.
+    model_config = SettingsConfigDict(env_prefix="TEAMS_", extra="ignore", env_ignore_empty=True)
 
     app_id: str | None = None
     app_password: SecretStr | None = None
@@ -72,8 +78,9 @@ def _is_loopback(host: str) -> bool:
 
 
 def load_teams_settings(**overrides: Any) -> TeamsSettings:
+    """Read TEAMS_* variables, and TEAMS_APP_PASSWORD_FILE for the secret."""
     try:
-        return TeamsSettings(**overrides)
+        return TeamsSettings(**{**secrets_from_files(SECRET_FIELDS), **overrides})
     except ValidationError as exc:
         lines = [f"TEAMS_{str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors() if e["loc"]]
         raise ConfigError("invalid setting: " + "; ".join(lines)) from None
