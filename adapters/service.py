@@ -180,7 +180,10 @@ async def serve(
         _say("candor: shutting down")
     finally:
         if server is not None:
-            await server.close()
+            await server.close()  # no new requests from here on
+        left = await service.runtime.engine.drain(settings.shutdown_grace_seconds)
+        if left:
+            _say(f"candor: {left} message(s) still in progress; they stay in the inbox for the next process")
         await service.close()
 
 

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     delivery_retry_seconds: int = Field(default=30, ge=1, le=3600)
     # How often `candor worker` tops up every running wave (invites more while strata need completes).
     wave_top_up_seconds: int = Field(default=60, ge=1, le=3600)
+    # On SIGTERM, how long `candor serve` waits for messages it is handling before it exits.
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=600)
     # Where `candor worker` serves /healthz and /metrics (0: not at all).
     worker_port: int = Field(default=0, ge=0, le=65535)
     # Jobs one `candor worker` runs at once.

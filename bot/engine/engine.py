@@ -121,6 +121,7 @@ class InterviewEngine:
         self._locks = KeyedLocks()
         self._cache = HeaderCache()
         self._window_generation: dict[str, int] = {}
+        self._in_flight = 0
         # Told of every status an interview reaches (waves count their funnel this way).
         self.watchers: list[InterviewWatcher] = []
         self._delivery = Delivery(
@@ -249,8 +250,22 @@ class InterviewEngine:
         Raises StoreUnavailable when it could not be stored. Adapters that keep their own
         per-user order release it once this returns, so the next message can join the window.
         """
-        with TURN_SECONDS.time():
-            return await self._receive(message)
+        self._in_flight += 1
+        try:
+            with TURN_SECONDS.time():
+                return await self._receive(message)
+        finally:
+            self._in_flight -= 1
+
+    async def drain(self, timeout: float) -> int:
+        """Wait (at most ``timeout`` seconds) for the messages being handled now; returns how many remain.
+
+        A server that is stopping calls this after it stopped taking requests: what was acknowledged
+        finishes here, and anything cut off is still in the inbox for the next process."""
+        deadline = time.monotonic() + timeout
+        while self._in_flight and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        return self._in_flight
 
     async def _receive(self, message: Inbound) -> Reception:
         cleaned = clean(message.text, self.options.max_message_chars)
