@@ -179,7 +179,8 @@ class WaveStore:
         if not created:
             raise WaveError(f"a wave with id {spec.id!r} already exists; choose another id")
         stamp = now if now is not None else time.time()
-        ends = int(spec.closes_at.timestamp()) + self.keep_after_close
+        # From its closing date, or from now for a wave created after it closed (a record of the past).
+        ends = int(max(spec.closes_at.timestamp(), stamp)) + self.keep_after_close
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.hset(self.key(spec.id), mapping={"state": WaveState.DRAFT.value, "created": stamp})
             pipe.expireat(self.key(spec.id), ends)
