@@ -52,7 +52,10 @@ class WaveClock:
     def now(self) -> float:
         import time
 
-        real = (self.wall or time.time)()
+        return self.from_real((self.wall or time.time)())
+
+    def from_real(self, real: float) -> float:
+        """The wave time of a wall-clock instant, such as the end of a platform's Retry-After."""
         return real if self.speed == 1.0 else self.wave_start + (real - self.real_start) * self.speed
 
     def to_real(self, at: float) -> float:
@@ -286,7 +289,8 @@ class WaveRunner:
             return "invited"
         if result.outcome is Sent.DEFERRED:
             await self.store.record(spec.id, member.key, "scheduled", only_if=("sending",))
-            retry = result.retry_at.timestamp() if result.retry_at else self.clock.now() + 60
+            # The channel's retry_at is a real moment (Retry-After, an outage); in a rehearsal wave time runs faster.
+            retry = self.clock.from_real(result.retry_at.timestamp()) if result.retry_at else self.clock.now() + 60
             return await self._later(spec, member, attempt, retry)
         status = "busy" if result.outcome is Sent.BUSY else "failed"
         await self.store.record(spec.id, member.key, status, only_if=("sending",))
@@ -347,7 +351,7 @@ class WaveRunner:
         person = Person(member.participant, member.timezone)
         result = await self._channel(wave.spec).remind(person, wave_id, wave.spec.reminders.text)
         if result.outcome is Sent.DEFERRED and attempt < 5:
-            at = result.retry_at.timestamp() if result.retry_at else self.clock.now() + 60
+            at = self.clock.from_real(result.retry_at.timestamp()) if result.retry_at else self.clock.now() + 60
             job = _job_key("remind", wave_id, key, number) + f":{attempt + 1}"
             await self.scheduler.enqueue(
                 "remind_member", job, at, wave_id=wave_id, member=key, number=number, attempt=attempt + 1
