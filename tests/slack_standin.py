@@ -167,6 +167,8 @@ class _State:
     limits: dict[tuple[str, bool], _Limit] = field(default_factory=dict)
     windows: dict[tuple[str, bool, str], deque[float]] = field(default_factory=dict)
     limited: Counter[str] = field(default_factory=Counter)
+    # Calls per (method, HTTP status), kept as they come, so counting them never scans the calls.
+    counts: Counter[tuple[str, int]] = field(default_factory=Counter)
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -453,6 +455,11 @@ class SlackStandIn(ThreadedServer):
         with self._state.lock:
             self._state.limits[(method, per_channel)] = _Limit(count, window / speed, retry_after, 1.0 / speed)
 
+    def call_count(self, method: str, status: int = 200) -> int:
+        """How many calls of ``method`` were answered with ``status``; cheap enough to poll during a load test."""
+        with self._state.lock:
+            return self._state.counts[(method, status)]
+
     def rate_limited(self, method: str) -> int:
         """How many requests of ``method`` were answered 429 by an enforced limit."""
         with self._state.lock:
@@ -597,6 +604,7 @@ class SlackStandIn(ThreadedServer):
             status, body, headers = 200, self._answer(call), {}
         with self._state.lock:
             self._state.calls.append(replace(call, status=status, response=body))
+            self._state.counts[(call.method, status)] += 1
         if self.latency_seconds > 0:
             await asyncio.sleep(self.latency_seconds)
         return _respond(status, body, headers)
