@@ -1,6 +1,6 @@
 """A 10,000-person wave against enforced Slack limits: how close real workers get to what the limits allow.
 
-Usage: python -m benchmarks.waves [--people N] [--scale S] [--workers W] [--concurrency C] [--json FILE]
+Usage: python -m benchmarks.waves [--people N] [--scale S] [--workers W] [--concurrency C] [--margin M] [--json FILE]
 
 Method. This process starts a Redis server and the Slack stand-in (``tests/slack_standin.py``) with N users
 in one workspace. The stand-in enforces Slack's limits on the methods an invitation uses, answering 429 with
@@ -82,6 +82,7 @@ class Report:
     scale: float
     workers: int
     concurrency: int
+    margin: float
     plan_seconds: float
     start_to_first_invitation: float
     invitations: int
@@ -108,8 +109,9 @@ def sliding_minimum(n: int, count: int, window: float) -> float:
     return max(0, math.ceil(n / count) - 1) * window
 
 
-def rate_limits(scale: float) -> str:
-    """CANDOR_RATE_LIMITS: Candor's limits for the methods the stand-in enforces, times the scale."""
+def rate_limits(scale: float, margin: float = 0.0) -> str:
+    """CANDOR_RATE_LIMITS: Candor's limits for the methods the stand-in enforces, times the scale, less a margin."""
+    scale = scale * (1.0 - margin)
     per_min = {
         "slack_conversations_open": CONVERSATIONS_OPEN_PER_MIN,
         "slack_post_message_channel": POST_PER_CHANNEL_PER_S * 60,
@@ -173,7 +175,7 @@ def worker_env(redis_url: str, data_dir: Path, slack: SlackStandIn, keys: str, c
         CANDOR_FLOWS_DIR=str(FLOWS),
         CANDOR_WAVE_CLOCK=clock,
         CANDOR_WORKER_CONCURRENCY=str(args.concurrency),
-        CANDOR_RATE_LIMITS=rate_limits(args.scale),
+        CANDOR_RATE_LIMITS=rate_limits(args.scale, args.margin),
         SLACK_BOT_TOKEN=TOKEN,
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_BASE_URL=slack.base_url,
@@ -330,7 +332,8 @@ def summarise(
         sliding_minimum(n, CONVERSATIONS_OPEN_PER_MIN, 60 / scale),
         sliding_minimum(n, POST_WORKSPACE_PER_MIN, 60 / scale),
     )
-    candor_minimum = (n - BURSTS["slack_conversations_open"]) / (CONVERSATIONS_OPEN_PER_MIN * scale / 60)
+    candor_rate = CONVERSATIONS_OPEN_PER_MIN * scale * (1.0 - args.margin) / 60
+    candor_minimum = (n - BURSTS["slack_conversations_open"]) / candor_rate
     span = times[-1] - times[0] if times else 0.0
     opens = slack.calls("conversations.open")
     # The first enforced window, where Candor's burst of 5 meets the stand-in's window of 50.
@@ -341,6 +344,7 @@ def summarise(
         scale=scale,
         workers=args.workers,
         concurrency=args.concurrency,
+        margin=args.margin,
         plan_seconds=round(max(lookups) - min(lookups), 1) if lookups else 0.0,
         start_to_first_invitation=round(times[0] - started, 1) if times else 0.0,
         invitations=len(found),
@@ -367,6 +371,8 @@ def print_table(report: Report) -> None:
     scale = report.scale
     print(f"\nWave of {report.people:,} people, {report.workers} worker(s) x {report.concurrency} jobs")
     print(f"Time scale: every enforced limit and Candor's limits x {scale:g}; wave time x {scale:g}")
+    if report.margin:
+        print(f"Candor's limits are {100 * report.margin:g} % below the enforced ones")
     print(
         f"Enforced: conversations.open {CONVERSATIONS_OPEN_PER_MIN}/min, chat.postMessage "
         f"{POST_PER_CHANNEL_PER_S}/s per channel and {POST_WORKSPACE_PER_MIN}/min per workspace, "
@@ -402,6 +408,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=60.0, help="run every rate limit this many times faster")
     parser.add_argument("--workers", type=int, default=2, help="candor worker processes")
     parser.add_argument("--concurrency", type=int, default=10, help="CANDOR_WORKER_CONCURRENCY (Candor's default)")
+    parser.add_argument(
+        "--margin", type=float, default=0.0, help="set Candor's limits this fraction below the enforced ones (0.02)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     server, url = start_server(None)
