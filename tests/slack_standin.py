@@ -129,6 +129,16 @@ class _Failure:
     remaining: int
 
 
+@dataclass(frozen=True)
+class _Limit:
+    """At most ``count`` requests in any sliding ``seconds``; a 429 says ``retry_after`` or the wait in ``unit``s."""
+
+    count: int
+    seconds: float
+    retry_after: int | None
+    unit: float
+
+
 @dataclass
 class _State:
     """Everything the handlers (server thread) and the tests (other threads) share, under one lock."""
@@ -152,11 +162,13 @@ class _State:
     channels: dict[str, list[str]] = field(default_factory=dict)
     dnd: dict[str, dict[str, Any]] = field(default_factory=dict)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    # Optional tier limits: method -> (requests, per how many seconds, Retry-After override), the
-    # times of the requests admitted in the current window, and how many were answered 429.
-    limits: dict[str, tuple[int, float, int | None]] = field(default_factory=dict)
-    windows: dict[str, deque[float]] = field(default_factory=dict)
+    # Optional tier limits: (method, per channel?) -> the limit; the times of the requests admitted in
+    # the current window of each (method, per channel?, workspace or channel); how many were answered 429.
+    limits: dict[tuple[str, bool], _Limit] = field(default_factory=dict)
+    windows: dict[tuple[str, bool, str], deque[float]] = field(default_factory=dict)
     limited: Counter[str] = field(default_factory=Counter)
+    # Calls per (method, HTTP status), kept as they come, so counting them never scans the calls.
+    counts: Counter[tuple[str, int]] = field(default_factory=Counter)
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -425,17 +437,28 @@ class SlackStandIn(ThreadedServer):
         per_minute: int | None = None,
         per_second: int | None = None,
         retry_after: int | None = None,
+        per_channel: bool = False,
+        speed: float = 1.0,
     ) -> None:
         """Enforce a tier limit on ``method``: past that many requests in a sliding minute (or second), answer 429.
 
-        The 429 carries Retry-After: ``retry_after`` if given, else the whole seconds until a request would pass.
+        The limit counts per workspace, or per channel with ``per_channel`` (chat.postMessage's one a second
+        per channel); a method may have one of each. ``speed`` runs the limit faster for benchmarks: the
+        window is a minute (or second) divided by it. The 429 carries Retry-After: ``retry_after`` if given,
+        else the time until a request would pass, rounded up to whole seconds (divided by ``speed``).
         """
         if (per_minute is None) == (per_second is None):
             raise ValueError("give per_minute or per_second")
+        if not speed > 0:
+            raise ValueError("speed must be positive")
         count, window = (per_minute, 60.0) if per_minute is not None else (per_second or 0, 1.0)
         with self._state.lock:
-            self._state.limits[method] = (count, window, retry_after)
-            self._state.windows.setdefault(method, deque())
+            self._state.limits[(method, per_channel)] = _Limit(count, window / speed, retry_after, 1.0 / speed)
+
+    def call_count(self, method: str, status: int = 200) -> int:
+        """How many calls of ``method`` were answered with ``status``; cheap enough to poll during a load test."""
+        with self._state.lock:
+            return self._state.counts[(method, status)]
 
     def rate_limited(self, method: str) -> int:
         """How many requests of ``method`` were answered 429 by an enforced limit."""
@@ -572,34 +595,43 @@ class SlackStandIn(ThreadedServer):
     async def _answer_call(self, call: Call) -> web.Response:
         """Forced failure or answer, record the call with its status, then answer after any latency."""
         failure = self._take_failure(call.method)
-        wait = self._over_limit(call.method) if failure is None else None
+        wait = self._over_limit(call) if failure is None else None
         if failure is not None:
             status, body, headers = failure.status, failure.body, failure.headers
         elif wait is not None:
-            status, body, headers = 429, _failure_body(429), {"Retry-After": str(wait)}
+            status, body, headers = 429, _failure_body(429), {"Retry-After": wait}
         else:
             status, body, headers = 200, self._answer(call), {}
         with self._state.lock:
             self._state.calls.append(replace(call, status=status, response=body))
+            self._state.counts[(call.method, status)] += 1
         if self.latency_seconds > 0:
             await asyncio.sleep(self.latency_seconds)
         return _respond(status, body, headers)
 
-    def _over_limit(self, method: str) -> int | None:
-        """None when an enforced limit admits this request (it is counted), else the Retry-After seconds."""
+    def _over_limit(self, call: Call) -> str | None:
+        """None when every enforced limit admits this request (it is counted by each), else the Retry-After."""
+        scopes = (False, self._identity(call.token).team_id), (True, self._message_channel(call) or "")
+        now = time.monotonic()
         with self._state.lock:
-            limit = self._state.limits.get(method)
-            if limit is None:
-                return None
-            count, seconds, retry_after = limit
-            window, now = self._state.windows[method], time.monotonic()
-            while window and now - window[0] >= seconds:
-                window.popleft()
-            if len(window) < count:
+            admitted: list[deque[float]] = []
+            for per_channel, scope in scopes:
+                limit = self._state.limits.get((call.method, per_channel))
+                if limit is None:
+                    continue
+                window = self._state.windows.setdefault((call.method, per_channel, scope), deque())
+                while window and now - window[0] >= limit.seconds:
+                    window.popleft()
+                if len(window) >= limit.count:
+                    self._state.limited[call.method] += 1
+                    if limit.retry_after is not None:
+                        return str(limit.retry_after)
+                    steps = max(1, math.ceil((limit.seconds - (now - window[0])) / limit.unit))
+                    return str(steps) if limit.unit == 1.0 else f"{steps * limit.unit:.3f}"
+                admitted.append(window)
+            for window in admitted:
                 window.append(now)
-                return None
-            self._state.limited[method] += 1
-            return retry_after if retry_after is not None else max(1, math.ceil(seconds - (now - window[0])))
+            return None
 
     def _take_failure(self, method: str) -> _Failure | None:
         with self._state.lock:

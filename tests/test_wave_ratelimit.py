@@ -320,3 +320,36 @@ def test_limits_come_from_one_setting() -> None:
         Limits.from_setting("80/min")
     with pytest.raises(ConfigError, match="unknown rate limit slack_nope"):
         Limits.from_setting("slack_nope=1/s")
+
+
+# ---- acquire reserves its slot ----------------------------------------------------------------------
+
+
+async def test_waiting_acquirers_reserve_slots_instead_of_polling(shared: Bucket) -> None:
+    # Polling waiters all woke for the same slot: one got it, the others went back to Redis.
+    rate, burst, waiters = 20.0, 1, 10
+    limiter = shared.limiter()
+    calls = 0
+    reserve = limiter._reserve
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        return await reserve(*args, **kwargs)  # type: ignore[arg-type]
+
+    limiter._reserve = counted  # type: ignore[assignment]
+    async with asyncio.timeout(TIMEOUT):
+        waited = await asyncio.gather(*(limiter.acquire("r", rate, burst, max_wait=5) for _ in range(waiters)))
+    assert calls == waiters
+    assert sorted(waited)[-1] == pytest.approx((waiters - 1) / rate, abs=0.05)
+
+
+async def test_a_penalty_set_while_a_reserved_acquirer_sleeps_still_holds(shared: Bucket) -> None:
+    limiter = shared.limiter()
+    await limiter.attempt("p", 2.0, 1)  # the next slot is half a second away
+    sleeper = asyncio.create_task(limiter.acquire("p", 2.0, 1))
+    await asyncio.sleep(0.1)
+    until = await limiter.penalize("p", 1.0)
+    async with asyncio.timeout(TIMEOUT):
+        await sleeper
+    assert await server_time(shared.client) >= until

@@ -48,6 +48,25 @@ redis.call('PEXPIRE', KEYS[1], string.format('%.0f', math.ceil((math.max(tat, pe
 return {1, 0, now}
 """
 
+# KEYS: the bucket hash. ARGV: emission interval (µs), burst, the longest wait accepted (µs; -1: any).
+# Like ATTEMPT, but a request that may go within the wait takes the next free slot now, so waiters queue
+# in Redis instead of all polling for the same slot. Returns {reserved 1|0, µs until the slot, server time µs}.
+RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval, burst, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tat', 'pen')
+local pen = tonumber(state[2]) or 0
+local tolerance = (burst - 1) * interval
+local tat = math.max(tonumber(state[1]) or now, now, pen + tolerance)
+local wait = math.max(tat - tolerance - now, 0)
+if max_wait >= 0 and wait > max_wait then return {0, wait, now} end
+tat = tat + interval
+redis.call('HSET', KEYS[1], 'tat', string.format('%.0f', tat))
+redis.call('PEXPIRE', KEYS[1], string.format('%.0f', math.ceil((math.max(tat, pen) - now) / 1000)))
+return {1, wait, now}
+"""
+
 # KEYS: the bucket hash. ARGV: retry-after (µs), how long to remember the penalty after it ends (ms).
 # Returns {µs since the epoch until which the bucket is closed, server time µs}.
 PENALIZE = """
@@ -183,6 +202,7 @@ class RateLimiter:
         self._sleep = sleep
         self._attempt = client.register_script(ATTEMPT)
         self._penalize = client.register_script(PENALIZE)
+        self._reserve = client.register_script(RESERVE)
 
     def key(self, bucket_key: str) -> str:
         return f"{self.prefix}:{bucket_key}"
@@ -211,18 +231,33 @@ class RateLimiter:
     async def acquire(self, bucket_key: str, rate: float, burst: int, *, max_wait: float | None = None) -> float:
         """Wait until a request may go, and return how long that took.
 
-        With ``max_wait``, raises ``RateLimited`` instead of waiting longer, so a job can be
-        deferred rather than hold a worker.
+        One script call reserves the next free slot, then the caller sleeps until it: waiters queue
+        instead of all polling Redis for the same slot, and each gets its turn on time. A penalty set
+        while one sleeps still holds: the slot is given up and a later one reserved. With ``max_wait``,
+        raises ``RateLimited`` instead of waiting longer, so a job can be deferred rather than hold a worker.
         """
+        _check(rate, burst)
+        interval = math.ceil(MICROS / rate)
         waited = 0.0
         while True:
-            decision = await self.attempt(bucket_key, rate, burst)
-            if decision.granted:
+            left = -1 if max_wait is None else max(0, math.floor((max_wait - waited) * MICROS))
+            reserved, wait, now = await self._run(self._reserve, bucket_key, interval, burst, left)
+            if not reserved:
+                raise RateLimited(bucket_key, wait / MICROS)
+            if wait <= 0:
                 return waited
-            if max_wait is not None and waited + decision.retry_after > max_wait:
-                raise RateLimited(bucket_key, decision.retry_after)
-            await self._sleep(decision.retry_after)
-            waited += decision.retry_after
+            await self._sleep(wait / MICROS)
+            waited += wait / MICROS
+            if not await self._penalized_at(bucket_key, now + wait):
+                return waited
+
+    async def _penalized_at(self, bucket_key: str, slot: int) -> bool:
+        """Whether a 429 since the reservation closed the bucket past the reserved slot (Redis µs)."""
+        try:
+            pen = await self.client.hget(self.key(bucket_key), "pen")
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise StoreUnavailable(f"cannot reach Redis for rate limit {bucket_key!r}: {exc}") from None
+        return pen is not None and int(pen) > slot
 
     async def penalize(self, bucket_key: str, retry_after_seconds: float) -> float:
         """After a 429: close the bucket for everyone until Retry-After has passed.

@@ -13,6 +13,7 @@ import csv
 import logging
 import math
 import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -51,10 +52,7 @@ class WaveClock:
     wall: Callable[[], float] | None = None
 
     def now(self) -> float:
-        import time
-
-        real = (self.wall or time.time)()
-        return real if self.speed == 1.0 else self.wave_start + (real - self.real_start) * self.speed
+        return self.from_real((self.wall or time.time)())
 
     def to_real(self, at: float) -> float:
         return at if self.speed == 1.0 else self.real_start + (at - self.wave_start) / self.speed
@@ -293,6 +291,7 @@ class WaveRunner:
             return "invited"
         if result.outcome is Sent.DEFERRED:
             await self.store.record(spec.id, member.key, "scheduled", only_if=("sending",))
+            # The channel's retry_at is a real moment (Retry-After, an outage); in a rehearsal wave time runs faster.
             retry = self.clock.from_real(result.retry_at.timestamp()) if result.retry_at else self.clock.now() + 60
             return await self._later(spec, member, attempt, retry)
         status = "busy" if result.outcome is Sent.BUSY else "failed"
