@@ -49,6 +49,7 @@ from adapters.worker import job_queue
 from benchmarks.engine import start_server
 from bot.config import Settings
 from bot.state.crypto import new_entry
+from bot.waves.ratelimit import Limits
 from bot.waves.spec import WaveSpec
 from bot.waves.store import WaveStore
 from tests.slack_standin import SlackStandIn, dm_channel_id
@@ -110,12 +111,13 @@ def sliding_minimum(n: int, count: int, window: float) -> float:
 
 
 def rate_limits(scale: float, margin: float = 0.0) -> str:
-    """CANDOR_RATE_LIMITS: Candor's limits for the methods the stand-in enforces, times the scale, less a margin."""
+    """CANDOR_RATE_LIMITS: Candor's own default limits (``Limits()``), times the scale, less any extra margin."""
     scale = scale * (1.0 - margin)
+    defaults = Limits()
     per_min = {
-        "slack_conversations_open": CONVERSATIONS_OPEN_PER_MIN,
-        "slack_post_message_channel": POST_PER_CHANNEL_PER_S * 60,
-        "slack_post_message_workspace": POST_WORKSPACE_PER_MIN,
+        "slack_conversations_open": defaults.slack_conversations_open.rate * 60,
+        "slack_post_message_channel": defaults.slack_post_message_channel.rate * 60,
+        "slack_post_message_workspace": defaults.slack_post_message_workspace.rate * 60,
     }
     parts = [f"{name}={rate * scale:g}/min burst {BURSTS[name]}" for name, rate in per_min.items()]
     parts.append(f"slack_users_info={USERS_INFO_PER_MIN * scale:g}/min burst 10")
@@ -332,7 +334,7 @@ def summarise(
         sliding_minimum(n, CONVERSATIONS_OPEN_PER_MIN, 60 / scale),
         sliding_minimum(n, POST_WORKSPACE_PER_MIN, 60 / scale),
     )
-    candor_rate = CONVERSATIONS_OPEN_PER_MIN * scale * (1.0 - args.margin) / 60
+    candor_rate = Limits().slack_conversations_open.rate * scale * (1.0 - args.margin)
     candor_minimum = (n - BURSTS["slack_conversations_open"]) / candor_rate
     span = times[-1] - times[0] if times else 0.0
     opens = slack.calls("conversations.open")

@@ -262,7 +262,9 @@ async def test_unreachable_redis_is_store_unavailable() -> None:
 
 def test_default_limits_follow_the_platform_docs() -> None:
     limits = Limits()
-    assert limits.slack_conversations_open.rate * 60 == pytest.approx(50)
+    # Slack's tier 3 is 50 per minute: Candor stays 4% under it (benchmarks/waves.py shows why).
+    assert limits.slack_conversations_open.rate * 60 == pytest.approx(48)
+    assert limits.slack_users_info.rate * 60 == pytest.approx(96)
     assert limits.slack_post_message_channel == Limit(1.0, 3)
     assert limits.teams_tenant.rate == 30
     teams = limits.teams_conversation
