@@ -51,6 +51,10 @@ _PLACEHOLDER = re.compile(r"\[(?:REDACTED|NAME|EMAIL|PHONE|URL|IP|CARD|IBAN|TERM
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']+")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # A bare domain with a well-known or internal top-level domain, with or without a path: "wiki.corp.example/x".
+# A cheap first look for "<word>.<known ending>": most answers have none, and the full pattern is slow.
+_DOMAIN_HINT = re.compile(
+    r"(?i)\w\.(?:com|org|net|io|dev|app|co|uk|de|fr|es|nl|eu|in|internal|local|corp|example|cloud|ai)(?![\w@-])"
+)
 _DOMAIN = re.compile(
     r"(?i)(?<![\w@./-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+"
     r"(?:com|org|net|io|dev|app|co|uk|de|fr|es|nl|eu|in|internal|local|corp|example|cloud|ai)"
@@ -203,7 +207,7 @@ class Redactor:
                 taken.add(match.start(), match.end() - (len(trailer.group()) if trailer else 0), "url")
         if "@" in text:
             taken.scan(_EMAIL, text, "email")
-        if "." in text:
+        if "." in text and _DOMAIN_HINT.search(text):
             for match in _DOMAIN.finditer(text):
                 trailer = _TRAILER.search(match.group())
                 taken.add(match.start(), match.end() - (len(trailer.group()) if trailer else 0), "url")

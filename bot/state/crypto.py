@@ -32,7 +32,7 @@ NONCE_BYTES = 12
 _KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,16}$")
 _RAW, _DEFLATE = 0, 1
 # Below this, deflate's own overhead wins over what it saves.
-_COMPRESS_FROM = 48
+_COMPRESS_FROM = 160
 _FIX = f"give {VARIABLE} as comma-separated keyid:base64key entries; `candor keys generate` prints one"
 
 
@@ -121,6 +121,7 @@ def _pack(data: bytes) -> bytes:
     if len(data) >= _COMPRESS_FROM:
         # Level 1, a 4 KB window and a small memory level: on chat-sized texts about as small as level 6
         # (benchmarks/engine.py: 1.44x vs 1.44x Redis bytes per text byte after one answer) and much cheaper.
+        # Texts under 160 bytes are left as they are: the saving there is small and the time is not.
         packer = zlib.compressobj(1, zlib.DEFLATED, -12, 4)
         packed = packer.compress(data) + packer.flush()
         if len(packed) < len(data):
