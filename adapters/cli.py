@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -14,6 +13,7 @@ import yaml
 
 from adapters import admin_cli, eval_cli, health, keys_cli, sinks_cli, wave_cli
 from adapters.console import AnswersFileError, ConsoleChat, answers_from, answers_from_terminal, read_answers
+from adapters.logs import configure as configure_logs
 from adapters.runtime import flow_dirs, open_runtime
 from adapters.slack.config import SlackSettings
 from bot.config import Settings, load_settings
@@ -218,7 +218,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "health":
         return health.run(args)
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    configure_logs(settings.log_level, settings.log_format)
     handlers: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
         "demo": _demo,
         "eval": eval_cli.evaluate,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -11,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from saq import Queue
 
 from bot.engine import InterviewEngine
+from bot.logcontext import REQUEST
 from bot.metrics import ACK_SECONDS, OUTBOX_PENDING, QUEUE_DEPTH, REGISTRY
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,13 @@ def metrics_route(engine: InterviewEngine, queue: Queue | None) -> web.RouteDef:
 
 
 _PLATFORMS = {"/slack/events": "slack", "/api/messages": "teams"}
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every log line written while handling a request names it (a random id of our own)."""
+    REQUEST.set(uuid.uuid4().hex[:12])
+    return await handler(request)
 
 
 @web.middleware

@@ -14,7 +14,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.admin import mount_admin
-from adapters.metrics_web import ack_timing, metrics_route
+from adapters.metrics_web import ack_timing, metrics_route, request_ids
 from adapters.slack.app import SlackBot
 from adapters.teams.app import TeamsApp
 from bot.engine import InterviewEngine
@@ -46,7 +46,7 @@ def build_web_app(
     queue: Queue | None = None,
 ) -> web.Application:
     """``admin`` is the /admin sub-application (adapters/admin), when the admin page is configured."""
-    app = web.Application(client_max_size=1024 * 1024, middlewares=[ack_timing])
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[request_ids, ack_timing])
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})

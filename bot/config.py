@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     price_cache_read: float = Field(default=0.30, ge=0)
     price_output: float = Field(default=15.0, ge=0)
     log_level: str = Field(default="WARNING", pattern=r"^(?i:debug|info|warning|error)$")
+    # text: one readable line per event; json: one JSON object per line, with request and interview ids.
+    log_format: str = Field(default="text", pattern=r"^(text|json)$")
     # The /admin page of candor serve. Off unless a token or a trusted single sign-on header is set.
     admin_token: SecretStr | None = None
     # A header set by a trusted reverse proxy (e.g. X-Forwarded-Email) and the comma-separated values it may hold.

@@ -23,6 +23,7 @@ from bot.engine.steps import Conversation, End, Outcome
 from bot.errors import CandorError, FlowNotFound
 from bot.flows import FlowRegistry
 from bot.interviewers import Interviewer
+from bot.logcontext import INTERVIEW, interview_tag
 from bot.metrics import INTERVIEWS, TURN_SECONDS
 from bot.privacy import Redactor, conversation_key, study_pseudonym
 from bot.privacy.directory import Directory
@@ -274,6 +275,7 @@ class InterviewEngine:
             text = self._redactor.redact(text, message.participant.names, message.directory)
             text = _own_context(self._redactor, text, message.participant.context)
         ck = self.key_for(message.participant)
+        INTERVIEW.set(interview_tag(ck))  # this turn's log lines say which interview they belong to
         is_answer = cleaned.problem is None and message.choice is None and parse_command(text) is None
         if self.options.answer_window_seconds > 0 and is_answer:
             waiting = await self._hold_for_window(ck, message.message_id, text)
