@@ -54,13 +54,15 @@ def check_worker(timeout: float) -> str | None:
     """PING the Redis the worker uses; None when it answers (or when Redis is embedded in the process)."""
     import redis
 
+    from bot.state.connect import sync_client
+
     try:
         url = load_settings().redis_url
     except ConfigError as exc:
         return str(exc)
     if url is None:
         return None  # the embedded Redis lives and dies with the worker itself
-    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    client = sync_client(url, timeout)
     try:
         client.ping()
     except redis.RedisError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -19,6 +20,7 @@ from bot.interviewers import Interviewer, ScriptedInterviewer
 from bot.privacy import load_or_create_key
 from bot.privacy.redact import Placeholders
 from bot.state import RedisStateStore
+from bot.state.connect import is_sentinel, redis_client
 from bot.state.crypto import Keyring, load_or_create_keyring
 from bot.state.embedded import EmbeddedRedis
 from bot.waves.runner import WaveTracker
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 
 def printable_url(url: str) -> str:
     """The Redis URL with any password masked, for error messages and logs."""
+    if is_sentinel(url):  # several hosts: no single host and port to rebuild from
+        return re.sub(r"(://[^:@/]*:)[^@/]*@", r"\1***@", url)
     parts = urlsplit(url)
     if parts.password is None:
         return url
@@ -144,16 +148,20 @@ async def open_runtime(
         embedded = EmbeddedRedis(settings.data_dir / "redis")
         url = embedded.start()
         log.info("using the embedded Redis at %s (set REDIS_URL for a shared server)", url)
-    # A blocking pool: under a burst, a request waits a moment for a free connection instead of failing.
-    pool = aioredis.BlockingConnectionPool.from_url(
-        url,
-        max_connections=settings.redis_max_connections,
-        timeout=10,
-        socket_connect_timeout=3,
-        socket_timeout=10,
-        health_check_interval=30,
-    )
-    client = aioredis.Redis.from_pool(pool)  # the client owns the pool: closing it closes the connections
+    if is_sentinel(url):
+        # The sentinels say which server is the master, and are asked again after a failover.
+        client = redis_client(url, socket_connect_timeout=3, socket_timeout=10, health_check_interval=30)
+    else:
+        # A blocking pool: under a burst, a request waits a moment for a free connection instead of failing.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=settings.redis_max_connections,
+            timeout=10,
+            socket_connect_timeout=3,
+            socket_timeout=10,
+            health_check_interval=30,
+        )
+        client = aioredis.Redis.from_pool(pool)  # the client owns the pool: closing it closes the connections
     store = RedisStateStore(
         client,
         prefix=settings.redis_prefix,

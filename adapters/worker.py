@@ -19,7 +19,6 @@ import math
 import warnings
 from typing import TYPE_CHECKING, Any
 
-import redis.asyncio as aioredis
 from aiohttp import web
 from saq import CronJob, Queue, Worker
 from saq.queue.redis import RedisQueue
@@ -31,6 +30,7 @@ from adapters.server import RunningServer, start_server
 from adapters.wave_ops import PLAN_TIMEOUT
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.state.connect import redis_client
 from bot.waves.channel import WaveChannel
 from bot.waves.ratelimit import Limits, RateLimiter
 from bot.waves.runner import WaveClock, WaveRunner
@@ -60,7 +60,7 @@ def retry_cron(seconds: int) -> str:
 
 def job_queue(url: str, prefix: str) -> Queue:
     """Its own connection: a worker blocks on it waiting for jobs, which must not hold a pooled one."""
-    return RedisQueue(aioredis.from_url(url), name=f"{prefix}:jobs")
+    return RedisQueue(redis_client(url), name=f"{prefix}:jobs")
 
 
 class SaqScheduler:
