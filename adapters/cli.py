@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("worker", help="run background jobs (waves, delivery retries); start as many as you like")
     health.add_arguments(commands.add_parser("health", help="container health check: serve's /healthz or Redis"))
     wave_cli.add_parser(commands)
+    commands.add_parser("doctor", help="check the configuration and everything it names, with a fix for each failure")
     teams = commands.add_parser("teams", help="Microsoft Teams helpers")
     teams_commands = teams.add_subparsers(dest="teams_command", required=True)
     package = teams_commands.add_parser("package", help="build the Teams app package (zip) to upload")
@@ -160,6 +161,12 @@ def _require_shared_keys(settings: Settings) -> None:
         )
 
 
+def _doctor(settings: Settings) -> int:
+    from adapters.doctor import doctor
+
+    return doctor(settings)
+
+
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from adapters.worker import main as worker_main
 
@@ -232,6 +239,7 @@ def _run(args: argparse.Namespace) -> int:
         "teams": lambda s, a: _teams_package(a),
         "worker": _worker,
         "wave": wave_cli.wave,
+        "doctor": lambda s, a: _doctor(s),
     }
     return handlers[args.command](settings, args)
 

@@ -50,6 +50,14 @@ class PostgresSink:
             self._ready = True
         return connection
 
+    async def check(self) -> str | None:
+        """For candor doctor: can we connect and is the table there (created if missing)? None when so."""
+        try:
+            async with await self._connect():
+                return None
+        except Exception as exc:
+            return f"PostgreSQL: {type(exc).__name__}"
+
     async def deliver(self, transcript: Transcript) -> None:
         async with await self._connect() as connection:
             await connection.execute(

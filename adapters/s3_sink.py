@@ -72,5 +72,13 @@ class S3Sink:
     async def deliver(self, transcript: Transcript) -> None:
         await asyncio.to_thread(self._put, transcript)
 
+    async def check(self) -> str | None:
+        """For candor doctor: does the bucket exist and answer? None when it does."""
+        try:
+            await asyncio.to_thread(self._client.head_bucket, Bucket=self.bucket)
+        except Exception as exc:
+            return f"s3://{self.bucket}: {type(exc).__name__}"
+        return None
+
     async def delete(self, transcript_id: str) -> bool:
         return await asyncio.to_thread(self._delete, transcript_id)

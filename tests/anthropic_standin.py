@@ -35,6 +35,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from bot.config import DEFAULT_MODEL
 from tests.threaded_server import ThreadedServer
 
 __all__ = [
@@ -391,6 +392,8 @@ class AnthropicStandIn(ThreadedServer):
         self._state = _State()
         self._cache = _PromptCache(min_tokens=min_cacheable_tokens, clock=clock)
         self._stopping: asyncio.Event | None = None
+        # The models GET /v1/models/{id} knows (the messages route takes any model name).
+        self.models: set[str] = {DEFAULT_MODEL}
 
     # ----------------------------------------------------------------------------------- lifecycle
 
@@ -540,6 +543,8 @@ class AnthropicStandIn(ThreadedServer):
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         headers = {name.lower(): value for name, value in request.headers.items()}
+        if request.method == "GET" and request.path.startswith("/v1/models/"):
+            return self._model(request.path.removeprefix("/v1/models/"), headers)
         raw = await request.read()
         try:
             decoded = json.loads(raw) if raw.strip() else {}
@@ -558,6 +563,20 @@ class AnthropicStandIn(ThreadedServer):
             # labelled JSON even when it is not, so the SDK tries to decode it, as it would a broken API answer
             return web.Response(status=status, text=payload, content_type="application/json", headers=extra_headers)
         return web.json_response(payload, status=status, headers=extra_headers)
+
+    def _model(self, model_id: str, headers: Mapping[str, str]) -> web.Response:
+        """GET /v1/models/{id}, as the API answers it: authenticated, 404 for a model it does not serve."""
+        if not _credential(headers):
+            status, body, _ = self._render(
+                error(401, error_type="authentication_error", message="invalid x-api-key"), {}
+            )
+            return web.json_response(body, status=status)
+        if model_id not in self.models:
+            status, body, _ = self._render(error(404, error_type="not_found_error", message=f"model: {model_id}"), {})
+            return web.json_response(body, status=status)
+        return web.json_response(
+            {"type": "model", "id": model_id, "display_name": model_id, "created_at": "2026-01-01T00:00:00Z"}
+        )
 
     def _reject(self, request: web.Request, headers: Mapping[str, str], decoded: Any) -> Planned | None:
         """The API's own checks, in its order: route, authentication, then the request body."""

@@ -39,6 +39,21 @@ class FileSink:
     async def deliver(self, transcript: Transcript) -> None:
         await asyncio.to_thread(self._deliver, transcript)
 
+    async def check(self) -> str | None:
+        """For candor doctor: can transcripts be written here? None when they can."""
+
+        def probe() -> str | None:
+            try:
+                self.json_dir.mkdir(parents=True, exist_ok=True)
+                test = self.json_dir / ".candor-doctor"
+                test.write_text("ok")
+                test.unlink()
+            except OSError as exc:
+                return f"{self.root}: {exc.strerror or exc}"
+            return None
+
+        return await asyncio.to_thread(probe)
+
     async def delete(self, transcript_id: str) -> bool:
         return await asyncio.to_thread(self._delete, transcript_id)
 
