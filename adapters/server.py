@@ -51,12 +51,18 @@ def build_web_app(
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
+    platforms = [name for name, present in (("slack", slack), ("teams", teams)) if present is not None]
+
     async def readyz(request: web.Request) -> web.Response:
+        """Ready when Redis answers, flows are loaded and a platform is configured (with what is, as JSON)."""
+        report: dict[str, Any] = {"flows": len(engine.flows), "platforms": platforms}
         try:
             await engine.store.ping()
         except Exception as exc:
-            return web.json_response({"status": "not ready", "redis": str(exc)}, status=503)
-        return web.json_response({"status": "ready"})
+            return web.json_response({"status": "not ready", "redis": str(exc), **report}, status=503)
+        if not engine.flows or not platforms:
+            return web.json_response({"status": "not ready", **report}, status=503)
+        return web.json_response({"status": "ready", **report})
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -61,3 +61,18 @@ async def test_metrics_follow_an_interview(env: SlackEnv) -> None:
     assert ("candor_jobs_queued", ()) in after
     text = "\n".join(f"{name}{dict(labels)}" for name, labels in after)
     assert USER not in text and "Morgan" not in text  # no ids or names in labels
+
+
+async def test_readyz_says_what_is_ready(env: SlackEnv) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from adapters.server import build_web_app
+
+    async with env.http.get(f"{env.url}/readyz") as response:
+        assert response.status == 200
+        body = await response.json()
+    assert body["status"] == "ready" and body["platforms"] == ["slack"] and body["flows"] >= 2
+    bare = build_web_app(env.service.runtime.engine, None, None)  # no platform configured
+    async with TestClient(TestServer(bare)) as client:
+        response = await client.get("/readyz")
+        assert response.status == 503 and (await response.json())["platforms"] == []
