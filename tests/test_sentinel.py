@@ -65,6 +65,8 @@ def cluster(tmp_path: Path) -> Iterator[tuple[int, int, int, list[subprocess.Pop
     try:
         watcher = redis.Redis(port=sentinel)
         _wait(lambda: watcher.sentinel_slaves(SERVICE), 20, "the sentinel did not see the replica")
+        copy = redis.Redis(port=replica)
+        _wait(lambda: copy.info("replication").get("master_link_status") == "up", 20, "the replica did not sync")
         yield master, replica, sentinel, processes
     finally:
         for process in processes:
@@ -91,7 +93,7 @@ async def test_an_interview_survives_a_failover(
     try:
         for text in ("hi", "yes", "The first answer, before the failover."):
             await engine.handle(message(text, user="UHA"))
-        redis.Redis(port=master).wait(1, 2000)  # the replica has everything so far
+        assert redis.Redis(port=master).wait(1, 5000) == 1  # the replica has everything so far
         processes[0].kill()  # the master dies without warning
 
         async def until_stored(text: str) -> None:

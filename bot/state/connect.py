@@ -69,7 +69,20 @@ def redis_client(url: str, **options: Any) -> aioredis.Redis:
         **auth,
     )
     kept = {k: v for k, v in options.items() if k not in ("max_connections", "timeout")}
-    return cast(aioredis.Redis, sentinel.master_for(target.service, db=target.db, **kept))
+    client = cast(_SentinelRedis, sentinel.master_for(target.service, redis_class=_SentinelRedis, db=target.db, **kept))
+    client.sentinels = list(sentinel.sentinels)
+    return client
+
+
+class _SentinelRedis(aioredis.Redis):
+    """The master's client, which also closes its connections to the sentinels when it is closed."""
+
+    sentinels: list[aioredis.Redis]
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        await super().aclose(close_connection_pool)
+        for sentinel in getattr(self, "sentinels", []):
+            await sentinel.aclose()
 
 
 def sync_client(url: str, timeout: float) -> redis.Redis:
