@@ -68,9 +68,6 @@ class SinkLedger:
             pipe.expire(key, DONE_TTL_SECONDS)  # renewed by every failure; a sink long healthy leaves nothing
             await pipe.execute()
 
-    async def succeeded(self, sink: str, transcript_id: str) -> None:
-        await self.client.hdel(self._key(sink), transcript_id)
-
     async def forget(self, sinks: list[str], transcript_id: str) -> None:
         """Every sink has it (or it was withdrawn): nothing about it stays. One round trip."""
         async with self.client.pipeline(transaction=False) as pipe:

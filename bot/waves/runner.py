@@ -26,7 +26,7 @@ from bot.state import Interview, Status
 from bot.waves.channel import Person, SendResult, Sent, Unresolved, WaveChannel
 from bot.waves.schedule import deferred_for_dnd, next_send_time, parse_interval, reminder_times, send_time_for
 from bot.waves.spec import ReminderTarget, WaveSpec
-from bot.waves.store import LIVE, Member, WaveState, WaveStore
+from bot.waves.store import LIVE, Member, MemberState, WaveState, WaveStore
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ class WaveRunner:
         if wave.state is not WaveState.RUNNING:
             return 0
         spec = wave.spec
-        members = await self.store.members(wave_id)
+        members = await self.store.states(wave_id)
         completed = sum(m.status == "completed" for m in members)
         if spec.target_completes is not None and completed >= spec.target_completes:
             return 0
@@ -252,12 +252,11 @@ class WaveRunner:
             return "cancelled"
         if wave.state is not WaveState.RUNNING:
             return await self._later(spec, member, attempt, self.clock.now() + PAUSE_RECHECK.total_seconds())
-        if await self._quota_full(spec, member) or await self.store.opted_out(key):
-            full = not await self.store.opted_out(key)
-            await self.store.record(
-                wave_id, key, "not_needed" if full else "opted_out", only_if=("queued", "scheduled")
-            )
-            return "not_needed" if full else "opted_out"
+        opted_out = await self.store.opted_out(key)
+        if opted_out or await self._quota_full(spec, member):
+            status = "opted_out" if opted_out else "not_needed"
+            await self.store.record(wave_id, key, status, only_if=("queued", "scheduled"))
+            return status
         person = Person(member.participant, member.timezone)
         channel = self._channel(spec)
         if spec.respect_dnd:
@@ -329,7 +328,7 @@ class WaveRunner:
     async def _quota_full(self, spec: WaveSpec, member: Member) -> bool:
         if spec.quotas is None and spec.target_completes is None:
             return False
-        members = await self.store.members(spec.id)
+        members = await self.store.states(spec.id)
         completed = sum(m.status == "completed" for m in members)
         if spec.target_completes is not None and completed >= spec.target_completes:
             return True
@@ -397,7 +396,7 @@ def _stratum(spec: WaveSpec, person: Person) -> str:
     return person.attributes.get(spec.quotas.by, "") or "(none)"
 
 
-def _holding(spec: WaveSpec, members: Sequence[Member], now: float) -> list[tuple[Member, bool]]:
+def _holding(spec: WaveSpec, members: Sequence[MemberState], now: float) -> list[tuple[MemberState, bool]]:
     """Each member, and whether they hold a place: invited or started, and not yet silent for too long."""
     patience = parse_interval(spec.quotas.patience if spec.quotas else "2d").total_seconds()
     out = []
@@ -409,7 +408,7 @@ def _holding(spec: WaveSpec, members: Sequence[Member], now: float) -> list[tupl
     return out
 
 
-def _room(spec: WaveSpec, stratum: str, holding: Sequence[tuple[Member, bool]], completed: int) -> int:
+def _room(spec: WaveSpec, stratum: str, holding: Sequence[tuple[MemberState, bool]], completed: int) -> int:
     """How many more invitations this stratum may have open now."""
     if spec.quotas is not None:
         mine = [(m, holds) for m, holds in holding if m.stratum == stratum]

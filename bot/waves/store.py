@@ -74,7 +74,6 @@ STAGE = {
 }
 # Statuses of someone whose interview may still move on (reminders, the closing message).
 LIVE = frozenset({"invited", "consent_pending", "in_progress", "paused", "stop_pending"})
-NOT_YET_SENT = frozenset({"queued", "scheduled", "sending"})
 FUNNEL = ("eligible", "invited", "opened", "consented", "in_progress", "completed", "declined", "withdrawn", "expired")
 
 # KEYS: members hash; ARGV: member, status, stage, at, duration ('' if none), required status ('' for any)
@@ -133,6 +132,16 @@ class Member:
     duration: float | None = None
     reminders: int = 0
     attempt: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MemberState:
+    """Where a member is, without their address: what counting and quotas need (nothing is decrypted)."""
+
+    key: str
+    status: str
+    stratum: str
+    invited_at: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +309,14 @@ class WaveStore:
     async def member(self, wave_id: str, key: str) -> Member | None:
         raw = await self.client.hget(self.key(wave_id, "m"), key)
         return self._member(wave_id, key, raw) if raw is not None else None
+
+    async def states(self, wave_id: str) -> list[MemberState]:
+        raw = await self.client.hgetall(self.key(wave_id, "m"))
+        out = []
+        for key, value in raw.items():
+            data = json.loads(value)
+            out.append(MemberState(_text(key), data["s"], data.get("g", ""), data.get("ti")))
+        return out
 
     async def members(self, wave_id: str) -> list[Member]:
         raw = await self.client.hgetall(self.key(wave_id, "m"))
