@@ -9,6 +9,7 @@ import pytest
 
 from adapters.wave_ops import WaveOps
 from adapters.worker import job_queue
+from bot.types import Participant, Platform
 from bot.waves.spec import WaveSpec
 from bot.waves.store import WaveStore
 from tests.slack_harness import TEAM, TOKEN, SlackEnv, candor_settings, running, slack_settings
@@ -57,6 +58,8 @@ async def test_every_key_expires(env: SlackEnv) -> None:
     finally:
         await queue.disconnect()
     await store.opt_out("some-key")
+    await store.add_members("retention", [("some-key", Participant(Platform.SLACK, TEAM, "U0RET9"), None, "eng")])
+    assert await store.link_transcript("retention", "work_9999", "some-key")
     client = runtime.client
     forever = []
     async for key in client.scan_iter(f"{env.settings.redis_prefix}:*"):

@@ -4,13 +4,15 @@ Wave time runs 1,800 times faster than the wall clock: the 26-hour wave takes ab
 Participants are simulated through the Slack stand-in and `candor serve`'s real event handling:
 half of those invited complete, a quarter decline, a quarter never answer. One worker is killed
 without warning mid-wave. Checked: one invitation per person at most, each inside the person's
-local window, quotas respected, reminders only to those who had not started, the funnel right.
+local window, quotas respected, reminders only to those who had not started, the funnel right,
+and every delivered transcript linked to its member's stratum.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -208,6 +210,7 @@ async def test_a_wave_of_300_across_four_time_zones(redis_url: str, tmp_path: Pa
             assert killed
             assert await store.state("rehearsal") is WaveState.CLOSED
             await _check(participants, store, (wave_start, real_start))
+            await _check_links(participants, store, tmp_path / "serve" / "transcripts")
             berlin = [at for user, at in participants.invitations() if _region(int(user[2:])) == "emea"]
             assert berlin and min(berlin) >= dnd_real, "an invitation interrupted do-not-disturb"
         finally:
@@ -255,3 +258,14 @@ async def _check(participants: Participants, store: WaveStore, clock: tuple[floa
     ignored = sum(_persona(int(user[2:])) == "ignore" for user in per_user)
     assert funnel.counts["expired"] == ignored  # closed politely at the end
     assert sum(funnel.by_stratum[region]["completed"] for region in REGIONS) == funnel.counts["completed"]
+
+
+async def _check_links(participants: Participants, store: WaveStore, transcripts: Path) -> None:
+    """The delivered documents name no stratum; the wave's links give each one its member's region."""
+    documents = [json.loads(path.read_text()) for path in transcripts.glob("*.json")]
+    delivered = {document["transcript_id"] for document in documents if document.get("wave") == "rehearsal"}
+    linked = await store.transcript_members("rehearsal")
+    assert delivered and set(linked) == delivered
+    assert Counter(state.stratum for state in linked.values()) == Counter(
+        _region(int(user[2:])) for user in participants.completed_at
+    )

@@ -10,11 +10,13 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.flows.loader import FlowFileError, load_model_file
+from bot.state import Interview, Status
 from bot.state.crypto import Keyring
 from bot.types import Participant, Platform
+from bot.waves.runner import WaveTracker
 from bot.waves.spec import WaveSpec
-from bot.waves.store import WaveError, WaveState, WaveStore
-from tests.conftest import DATA
+from bot.waves.store import MemberState, WaveError, WaveState, WaveStore
+from tests.conftest import DATA, EngineFactory, long_flow, message, participant
 
 WAVES = DATA / "waves"
 
@@ -123,6 +125,94 @@ async def test_the_funnel_counts_from_member_records(store: WaveStore) -> None:
     assert funnel.by_stratum["emea"]["completed"] == 3 and funnel.by_stratum["amer"]["invited"] == 2
     assert funnel.median_minutes == 11.0 and funnel.completion_rate == 3 / 8
     assert sum(funnel.completions_by_day.values()) == 3
+
+
+def _ended(transcript_id: str, ended_by: str = "completed", wave: str = "w1") -> Interview:
+    """The header the engine hands its watchers when an interview's transcript goes to the sinks."""
+    return Interview(
+        flow_id="ai-at-work",
+        flow_version=1,
+        status=Status.COMPLETED,
+        started_at=1_796_000_100.0,
+        last_at=1_796_000_700.0,
+        active_seconds=540.0,
+        transcript_id=transcript_id,
+        ended_by=ended_by,
+        wave=wave,
+    )
+
+
+async def test_delivered_transcripts_are_linked_to_their_members_and_strata(store: WaveStore) -> None:
+    await store.create(_spec(quotas={"by": "department", "per_stratum": 5}))
+    departments = ["eng", "sales", "sales", "eng"]
+    people = [(f"k{i}", Participant(Platform.SLACK, "T1", f"U{i}"), None, dept) for i, dept in enumerate(departments)]
+    await store.add_members("w1", people)
+    for i in range(4):
+        await store.record("w1", f"k{i}", "invited", at=1_796_000_000 + i)
+    tracker = WaveTracker(store)
+    await tracker.changed("k0", _ended("work_0001"), "completed")
+    await tracker.changed("k1", _ended("work_0002", "stopped"), "completed")  # stopped, answers kept
+    await tracker.changed("k2", _ended("work_0003", "expired"), "expired")  # the wave closed: partial delivery
+    live = _ended("")
+    live.status = Status.IN_PROGRESS
+    await tracker.changed("k3", live, "in_progress")  # no transcript yet
+    assert await store.transcript_members("w1") == {
+        "work_0001": MemberState("k0", "completed", "eng", 1_796_000_000),
+        "work_0002": MemberState("k1", "completed", "sales", 1_796_000_001),
+        "work_0003": MemberState("k2", "expired", "sales", 1_796_000_002),
+    }
+    links, wave = store.key("w1", "t"), store.key("w1")
+    left = await store.client.pttl(links)
+    assert left > 0 and 0 <= await store.client.pttl(wave) - left < 5_000  # expires with the wave
+    assert await store.transcript_members("w2") == {}
+
+
+async def test_a_withdrawal_removes_the_link(store: WaveStore) -> None:
+    await store.create(_spec())
+    await store.add_members("w1", [(f"k{i}", Participant(Platform.SLACK, "T1", f"U{i}"), None, "") for i in range(2)])
+    tracker = WaveTracker(store)
+    for i in range(2):
+        await tracker.changed(f"k{i}", _ended(f"work_000{i}"), "completed")
+    await tracker.changed("k0", _ended("work_0000"), "withdrawn")  # after delivery: the header is still completed
+    assert list(await store.transcript_members("w1")) == ["work_0001"]
+    withdrawn = await store.member("w1", "k0")
+    assert withdrawn is not None and withdrawn.status == "withdrawn"
+    await tracker.changed("k1", _ended("work_0001"), "withdrawn")
+    assert await store.transcript_members("w1") == {}
+    assert not await store.client.exists(store.key("w1", "t"))
+
+
+async def test_a_link_needs_a_member_of_a_live_wave(store: WaveStore) -> None:
+    await store.create(_spec())
+    await store.add_members("w1", [("k0", Participant(Platform.SLACK, "T1", "U0"), None, "")])
+    assert not await store.link_transcript("w1", "work_0001", "stranger")
+    await WaveTracker(store).changed("k0", _ended("work_0002", wave="gone"), "completed")
+    assert not await store.client.exists(store.key("w1", "t"))
+    assert not await store.client.exists(store.key("gone", "t"))  # never a link key without an expiry
+
+
+async def test_the_engine_links_and_unlinks_what_it_delivers(make_engine: EngineFactory) -> None:
+    partial = long_flow().model_copy(
+        update={"id": "partial-test", "transcript_prefix": "part", "partial_delivery": True}
+    )
+    engine = await make_engine(extra_flows=[partial])
+    store = WaveStore(engine.store.client, make_engine.prefix, make_engine.keyring)  # type: ignore[attr-defined]
+    engine.watchers.append(WaveTracker(store))
+    await store.create(_spec(quotas={"by": "department", "per_stratum": 5}))
+    keeper, closer = participant("U1"), participant("U2")
+    members = [(engine.key_for(keeper), keeper, None, "eng"), (engine.key_for(closer), closer, None, "sales")]
+    await store.add_members("w1", members)
+    await engine.invite(keeper, "long-test", wave="w1")
+    await engine.invite(closer, "partial-test", wave="w1")
+    for text in ("hi", "yes", "Mostly reports.", "stop", "keep"):
+        await engine.handle(message(text, "U1"))
+    for text in ("hi", "yes", "Mostly meetings."):
+        await engine.handle(message(text, "U2"))
+    await engine.close_for_wave(closer, "w1")
+    linked = await store.transcript_members("w1")
+    assert {tid.split("_")[0]: state.stratum for tid, state in linked.items()} == {"long": "eng", "part": "sales"}
+    await engine.handle(message("withdraw", "U1"))
+    assert [state.stratum for state in (await store.transcript_members("w1")).values()] == ["sales"]
 
 
 async def test_an_opt_out_is_remembered(store: WaveStore) -> None:

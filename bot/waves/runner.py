@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 PAUSE_RECHECK = timedelta(minutes=15)
 OUTSTANDING = frozenset({"queued", "scheduled", "sending", "invited", "consent_pending", "in_progress", "paused"})
 _STARTED = frozenset({"in_progress", "paused", "stop_pending"})
+# Outcomes the engine reports for an interview whose transcript is delivered ("expired": partial, at the closing date).
+_DELIVERED = frozenset({"completed", "expired"})
 
 
 class Scheduler(Protocol):
@@ -82,7 +84,10 @@ def _dt(epoch: float) -> datetime:
 
 
 class WaveTracker:
-    """The engine's watcher: each status an interview of a wave reaches lands on its member record."""
+    """The engine's watcher: each status an interview of a wave reaches lands on its member record.
+
+    A delivered transcript is linked to its member (withdrawn, unlinked), so it can be put in its stratum.
+    """
 
     def __init__(self, store: WaveStore) -> None:
         self.store = store
@@ -94,6 +99,14 @@ class WaveTracker:
         await self.store.record(
             interview.wave, ck, outcome, at=interview.last_at, duration=duration if outcome == "completed" else None
         )
+        if not interview.transcript_id:
+            return
+        # Completed (or stopped with the answers kept), or closed by the wave with partial delivery: its
+        # transcript goes to the sinks. Any other outcome carrying a transcript id erased that transcript.
+        if interview.status is Status.COMPLETED and outcome in _DELIVERED:
+            await self.store.link_transcript(interview.wave, interview.transcript_id, ck)
+        else:
+            await self.store.unlink_transcript(interview.wave, interview.transcript_id)
 
 
 class WaveRunner:

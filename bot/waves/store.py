@@ -4,6 +4,7 @@ A member is keyed by the participant's keyed conversation hash; their platform a
 encrypted (it is needed to message them) and nothing else about them is stored but their time
 zone, their stratum and where they are in the funnel. The funnel is counted from these records,
 so a lost update is repaired by the next reconciliation instead of skewing a counter forever.
+A delivered transcript's id is linked to its member (``:t``), so transcripts can be analysed per stratum.
 """
 
 from __future__ import annotations
@@ -115,6 +116,17 @@ return '!' .. state
 """
 
 
+# KEYS: wave hash, members hash, transcripts hash; ARGV: transcript id, member. Returns 1 when linked.
+# Only for a member of a wave that still exists, and with the wave's own expiry: a link never outlives its wave.
+_LINK = """
+local left = redis.call('PTTL', KEYS[1])
+if left <= 0 or redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[3], left)
+return 1
+"""
+
+
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -177,6 +189,7 @@ class WaveStore:
         self.keyring = keyring
         self._update = client.register_script(_UPDATE)
         self._move = client.register_script(_MOVE)
+        self._link = client.register_script(_LINK)
 
     def key(self, wave_id: str, part: str = "") -> str:
         return f"{self.prefix}:wave:{wave_id}" + (f":{part}" if part else "")
@@ -312,11 +325,7 @@ class WaveStore:
 
     async def states(self, wave_id: str) -> list[MemberState]:
         raw = await self.client.hgetall(self.key(wave_id, "m"))
-        out = []
-        for key, value in raw.items():
-            data = json.loads(value)
-            out.append(MemberState(_text(key), data["s"], data.get("g", ""), data.get("ti")))
-        return out
+        return [_state(_text(key), value) for key, value in raw.items()]
 
     async def members(self, wave_id: str) -> list[Member]:
         raw = await self.client.hgetall(self.key(wave_id, "m"))
@@ -369,6 +378,29 @@ class WaveStore:
         data[field_name] = value
         await self.client.hset(self.key(wave_id, "m"), key, json.dumps(data, separators=(",", ":")))
 
+    # -- transcripts ----------------------------------------------------------------------------
+
+    async def link_transcript(self, wave_id: str, transcript_id: str, key: str) -> bool:
+        """Remember whose transcript this is: delivered transcripts name the wave but not the stratum.
+
+        False (nothing written) when the wave has expired or ``key`` is not one of its members.
+        """
+        keys = [self.key(wave_id), self.key(wave_id, "m"), self.key(wave_id, "t")]
+        return int(await self._link(keys=keys, args=[transcript_id, key])) == 1
+
+    async def unlink_transcript(self, wave_id: str, transcript_id: str) -> None:
+        """A withdrawn transcript is deleted from the sinks; nothing here may still point at it."""
+        await self.client.hdel(self.key(wave_id, "t"), transcript_id)
+
+    async def transcript_members(self, wave_id: str) -> dict[str, MemberState]:
+        """Transcript id -> its member's state (stratum included), for analysis per stratum; nothing is decrypted."""
+        links = {_text(tid): _text(key) for tid, key in (await self.client.hgetall(self.key(wave_id, "t"))).items()}
+        if not links:
+            return {}
+        keys = sorted(set(links.values()))
+        records = dict(zip(keys, await self.client.hmget(self.key(wave_id, "m"), keys), strict=True))
+        return {tid: _state(key, raw) for tid, key in sorted(links.items()) if (raw := records[key]) is not None}
+
     # -- counting -----------------------------------------------------------------------------
 
     async def funnel(self, wave_id: str) -> Funnel:
@@ -398,6 +430,11 @@ class WaveStore:
 
     async def opted_out(self, key: str) -> bool:
         return bool(await self.client.sismember(f"{self.prefix}:optout", key))
+
+
+def _state(key: str, raw: bytes | str) -> MemberState:
+    data = json.loads(raw)
+    return MemberState(key, data["s"], data.get("g", ""), data.get("ti"))
 
 
 def _count(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
