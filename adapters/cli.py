@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from adapters import admin_cli, eval_cli, health, keys_cli, sinks_cli, wave_cli
+from adapters import admin_cli, analyze_cli, eval_cli, health, keys_cli, sinks_cli, wave_cli
 from adapters.console import AnswersFileError, ConsoleChat, answers_from, answers_from_terminal, read_answers
 from adapters.logs import configure as configure_logs
 from adapters.runtime import flow_dirs, open_runtime
@@ -77,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     health.add_arguments(commands.add_parser("health", help="container health check: serve's /healthz or Redis"))
     wave_cli.add_parser(commands)
     commands.add_parser("doctor", help="check the configuration and everything it names, with a fix for each failure")
+    analyze_cli.add_parser(commands)
     teams = commands.add_parser("teams", help="Microsoft Teams helpers")
     teams_commands = teams.add_subparsers(dest="teams_command", required=True)
     package = teams_commands.add_parser("package", help="build the Teams app package (zip) to upload")
@@ -240,6 +241,7 @@ def _run(args: argparse.Namespace) -> int:
         "worker": _worker,
         "wave": wave_cli.wave,
         "doctor": lambda s, a: _doctor(s),
+        "analyze": analyze_cli.run,
     }
     return handlers[args.command](settings, args)
 

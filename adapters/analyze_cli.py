@@ -1,0 +1,261 @@
+"""``candor analyze``: from a wave, a folder of transcripts or a dataset CSV to a report, on the terminal.
+
+The analysis lives in ``bot/analysis``; this module finds the source, shows progress, decides whether
+Claude and embeddings are used, and writes ``report.html``, ``findings.json`` and ``codebook.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.analysis.codebook import codebook_csv, read_codebook
+from bot.analysis.corpus import Interview, Reader, SourceError
+from bot.analysis.pipeline import Findings, Options, analyze, by_group, code_offline
+from bot.analysis.report import Report
+from bot.analysis.sources import read_csv, read_folder
+from bot.analysis.vectors import DenseSpace, EmbeddingSpace, LatentSpace
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.flows import FlowRegistry
+from bot.flows.model import Flow
+from bot.privacy.redact import Redactor
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("analyze", help="themes, quotes, saturation and participation, as a report")
+    parser.add_argument("source", help="a wave id, a folder of delivered transcript JSON, or a transcript_id,text CSV")
+    parser.add_argument("--out", type=Path, required=True, help="folder for report.html, findings.json, codebook.csv")
+    parser.add_argument("--flow", help="the interview flow (matches dataset turns to its questions)")
+    parser.add_argument(
+        "--by", help="break participation and themes down by this attribute (a CSV column or a wave's strata)"
+    )
+    parser.add_argument("--codebook", type=Path, help="code every transcript against this edited codebook.csv")
+    parser.add_argument("--min-group", type=int, help="hide any group, theme or code with fewer people (default: 5)")
+    parser.add_argument(
+        "--method",
+        choices=("auto", "tfidf", "embeddings"),
+        default="auto",
+        help="vectors for clustering: embeddings when candor[analysis] is installed (auto), or TF-IDF",
+    )
+    parser.add_argument("--offline", action="store_true", help="never ask Claude, even with ANTHROPIC_API_KEY set")
+    parser.add_argument("--seed", type=int, default=0, help="clustering seed (same input and seed, same themes)")
+
+
+class ProgressBar:
+    """One line, rewritten in place on a terminal; whole lines per stage when output is a file or pipe."""
+
+    def __init__(self, stream: TextIO = sys.stderr, width: int = 28) -> None:
+        self.stream = stream
+        self.width = width
+        self.live = stream.isatty()
+        self.stage = ""
+        self.started = time.monotonic()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        elapsed = time.monotonic() - self.started
+        filled = round(self.width * done / total) if total else self.width
+        line = f"{stage:<20} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {elapsed:5.1f}s"
+        if self.live:
+            self.stream.write("\r" + line + ("\n" if done >= total else ""))
+        elif done >= total and stage != self.stage:
+            self.stream.write(line + "\n")
+            self.stage = stage
+        self.stream.flush()
+
+
+def _space(method: str) -> DenseSpace:
+    if method == "tfidf":
+        return LatentSpace()
+    from bot.analysis.embeddings import EmbeddingsUnavailable, SentenceEmbedder, embeddings_available
+
+    if method == "auto" and not embeddings_available():
+        return LatentSpace()
+    try:
+        return EmbeddingSpace(SentenceEmbedder())
+    except EmbeddingsUnavailable as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _flow(flows: FlowRegistry, flow_id: str | None) -> Flow | None:
+    return flows.get(flow_id) if flow_id else None
+
+
+async def _from_wave(
+    settings: Settings, wave_id: str, reader: Reader, by: str | None
+) -> tuple[list[Interview], dict[str, Any], str]:
+    """The wave's delivered transcripts (from the file sink's folder), its funnel and its strata."""
+    from adapters.runtime import open_runtime
+    from bot.waves.store import WaveStore
+
+    runtime = await open_runtime(settings, answer_window_seconds=0, retry_outbox=False)
+    try:
+        store = WaveStore(runtime.client, settings.redis_prefix, runtime.engine.store.keyring)
+        wave = await store.get(wave_id)
+        funnel = await store.funnel(wave_id)
+        members = await store.transcript_members(wave_id)
+        attribute = wave.spec.quotas.by if wave.spec.quotas is not None else None
+        if by is not None and by != attribute:
+            raise SourceError(
+                f"wave {wave_id}: --by {by!r}: this wave's strata are by {attribute or 'nothing (no quotas)'}; "
+                "use that attribute, or export the wave to CSV with your own column"
+            )
+        folder = settings.data_dir / "transcripts"
+        if not folder.is_dir():
+            raise SourceError(
+                f"{folder}: no transcripts folder; the analysis reads the file sink's transcripts "
+                "(add file to CANDOR_SINKS, or run where CANDOR_DATA_DIR holds them)"
+            )
+        groups = {tid: member.stratum for tid, member in members.items()}
+        interviews = [
+            i for i in read_folder(folder, reader, flow_id=wave.spec.flow, groups=groups) if i.transcript_id in members
+        ]
+        if not interviews:
+            raise SourceError(f"wave {wave_id}: no delivered transcripts of this wave in {folder} yet")
+        stages = dict(funnel.counts)
+        return interviews, stages, wave.spec.flow
+    finally:
+        await runtime.close()
+
+
+def _claude(settings: Settings) -> object | None:
+    if settings.anthropic_api_key is None:
+        return None
+    import anthropic
+
+    from bot.analysis.claude import ClaudeAnalyst
+
+    client = anthropic.AsyncAnthropic(
+        api_key=settings.anthropic_api_key.get_secret_value(),
+        max_retries=settings.model_max_retries,
+        timeout=settings.model_timeout_seconds,
+    )
+    return ClaudeAnalyst(client, settings.model)
+
+
+async def _with_claude(findings: Findings, analyst: object, codes: list[object] | None, progress: ProgressBar) -> None:
+    from bot.analysis.claude import ClaudeAnalyst, code_all
+    from bot.analysis.codebook import Code
+
+    assert isinstance(analyst, ClaudeAnalyst)
+    themes = findings.all_themes()
+    points = findings.points
+    assert points is not None
+    done = 0
+    progress("Claude: naming", 0, len(themes))
+
+    async def name(theme: object) -> None:
+        nonlocal done
+        from bot.analysis.themes import Theme
+
+        assert isinstance(theme, Theme)
+        await analyst.name_theme(theme, findings.passages, points)
+        done += 1
+        progress("Claude: naming", done, len(themes))
+
+    await asyncio.gather(*(name(t) for t in themes))
+    if codes is not None:
+        typed = [c for c in codes if isinstance(c, Code)]
+        progress("Claude: coding", 0, len(findings.interviews))
+        results, failed = await code_all(
+            analyst,
+            findings.interviews,
+            typed,
+            findings.options.min_group,
+            lambda d, t: progress("Claude: coding", d, t),
+        )
+        findings.codes, findings.codes_by = results, "Claude, each coding checked against a verbatim quote"
+        if failed:
+            findings.notes.append(f"Claude could not code {failed} transcripts; they are left out of the code counts.")
+    findings.notes.append(analyst.ledger.note())
+    await analyst.client.close()
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    progress = ProgressBar()
+    flows = FlowRegistry.from_dirs(_flow_dirs(settings))
+    k = args.min_group if args.min_group is not None else settings.admin_min_group
+    if k < 1:
+        raise ConfigError("--min-group must be at least 1")
+    source = Path(args.source)
+    ids = [part.strip() for part in settings.redact_ids.split(",") if part.strip()]
+    reader = Reader(Redactor(ids=ids), flow=_flow(flows, args.flow))
+    funnel = None
+    flow_id = args.flow
+    if source.is_dir():
+        interviews = read_folder(source, reader, flow_id=args.flow)
+        if args.by:
+            raise SourceError(
+                f"{source}: --by {args.by!r}: delivered transcripts carry no attributes; analyse the wave by its id, "
+                "or a CSV with that column"
+            )
+        flow_id = flow_id or _flow_of(min(source.glob("*.json")))
+    elif source.is_file():
+        interviews = read_csv(source, reader, by=args.by)
+    elif source.suffix or "/" in args.source:
+        raise SourceError(f"{source}: no such file or folder")
+    else:
+        interviews, funnel, wave_flow = asyncio.run(_from_wave(settings, args.source, reader, args.by))
+        flow_id = flow_id or wave_flow
+    flow = flows.get(flow_id) if flow_id and _known(flows, flow_id) else None
+    findings = analyze(
+        interviews,
+        source=args.source,
+        flow=flow,
+        space=_space(args.method),
+        options=Options(min_group=k, seed=args.seed),
+        progress=progress,
+    )
+    findings.funnel = funnel
+    if args.by or any(i.group for i in interviews):
+        by_group(findings, args.by or "stratum")
+    codes = read_codebook(args.codebook, [q.id for q in findings.questions]) if args.codebook else None
+    if codes is not None:
+        progress("coding", 0, 1)
+        code_offline(findings, codes)
+        progress("coding", 1, 1)
+    analyst = None if args.offline else _claude(settings)
+    if analyst is not None:
+        asyncio.run(_with_claude(findings, analyst, list(codes) if codes is not None else None, progress))
+    _write(findings, args.out)
+    print(
+        f"analysed {len(interviews)} interviews in {time.monotonic() - started:.1f}s: "
+        f"{sum(len(q.themes) for q in findings.questions)} themes over {len(findings.questions)} questions, "
+        f"{len(findings.across.themes) if findings.across else 0} across the interview\n"
+        f"wrote {args.out / 'report.html'}, findings.json and codebook.csv"
+    )
+    return 0
+
+
+def _known(flows: FlowRegistry, flow_id: str) -> bool:
+    return any(f.id == flow_id for f in flows)
+
+
+def _flow_of(path: Path) -> str | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8")).get("flow_id")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _flow_dirs(settings: Settings) -> list[Path]:
+    from adapters.runtime import flow_dirs
+
+    return flow_dirs(settings)
+
+
+def _write(findings: Findings, out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "findings.json").write_text(json.dumps(findings.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        (out / "codebook.csv").write_text(codebook_csv(findings.all_themes()), encoding="utf-8")
+        (out / "report.html").write_text(Report(findings, out).html(), encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{out}: cannot write the report ({exc.strerror}); choose another --out folder") from None

@@ -1,0 +1,1 @@
+"""Findings from delivered transcripts: participation, themes, saturation and a codebook."""

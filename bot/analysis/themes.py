@@ -1,0 +1,203 @@
+"""Themes: clusters of answer passages, labelled by their words, with quotes from real answers.
+
+A passage is a sentence or two of one answer, so one answer can touch several themes. Prevalence is
+the share of participants (who answered that question) with at least one passage in the theme.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.metrics import silhouette_score
+
+from bot.analysis.corpus import Interview, words
+from bot.analysis.vectors import Lexicon, sentences
+
+ACROSS = ""  # the scope of themes across the whole interview
+MIN_PASSAGE_WORDS = 5
+QUOTE_CHARS = (25, 320)
+CORE_SIMILARITY = float(__import__("os").environ.get("CORE", "0.3"))
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    transcript_id: str
+    question_id: str
+    text: str
+
+
+def passages(interviews: Sequence[Interview]) -> list[Passage]:
+    """Sentences of each answer; a short sentence joins the next so every passage says something."""
+    found: list[Passage] = []
+    for interview in interviews:
+        for answer in interview.answers:
+            pending = ""
+            for sentence in sentences(answer.text):
+                pending = f"{pending} {sentence}".strip()
+                if words(pending) >= MIN_PASSAGE_WORDS:
+                    found.append(Passage(interview.transcript_id, answer.question_id, pending))
+                    pending = ""
+            if pending and words(pending) >= 3:
+                found.append(Passage(interview.transcript_id, answer.question_id, pending))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    transcript_id: str
+    text: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"transcript_id": self.transcript_id, "text": self.text}
+
+
+@dataclass
+class Theme:
+    id: str
+    scope: str  # a question id, or ACROSS
+    label: str
+    description: str
+    keywords: list[str]
+    participants: frozenset[str]
+    prevalence: float  # share of the participants who answered within the scope
+    quotes: list[Quote]
+    # Indices of its passages (internal; not written out).
+    members: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Who wrote the label: "keywords" offline, or "claude" when Claude's label passed the checks.
+    labelled_by: str = "keywords"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "scope": self.scope or "across the interview",
+            "label": self.label,
+            "description": self.description,
+            "keywords": self.keywords,
+            "participants": len(self.participants),
+            "prevalence": round(self.prevalence, 3),
+            "quotes": [q.to_dict() for q in self.quotes],
+            "labelled_by": self.labelled_by,
+        }
+
+
+def choose_clusters(points: np.ndarray, candidates: Sequence[int], seed: int) -> np.ndarray:
+    """K-means labels for the number of clusters with the best silhouette (scored on a sample)."""
+    count = len(points)
+    usable = [k for k in candidates if 2 <= k < count]
+    if not usable:
+        return np.zeros(count, dtype=np.int64)
+    best_labels, best_score = np.zeros(count, dtype=np.int64), -2.0
+    sample = min(count, 2000)
+    for k in usable:
+        labels = _kmeans(points, k, seed)
+        if len(set(labels.tolist())) < 2:
+            continue
+        score = float(silhouette_score(points, labels, sample_size=sample, random_state=seed))
+        if score > best_score:
+            best_labels, best_score = labels, score
+    return best_labels
+
+
+def _kmeans(points: np.ndarray, k: int, seed: int) -> np.ndarray:
+    if len(points) > 4000:
+        model: KMeans | MiniBatchKMeans = MiniBatchKMeans(
+            n_clusters=k, random_state=seed, n_init=3, batch_size=2048, max_iter=200
+        )
+    else:
+        model = KMeans(n_clusters=k, random_state=seed, n_init=3)
+    return np.asarray(model.fit_predict(points), dtype=np.int64)
+
+
+@dataclass
+class Scope:
+    """Passages of one question (or of all), and who answered it."""
+
+    id: str
+    indices: np.ndarray
+    respondents: frozenset[str]
+
+
+def find_themes(
+    scope: Scope,
+    found: Sequence[Passage],
+    points: np.ndarray,
+    lexicon: Lexicon,
+    candidates: Sequence[int],
+    seed: int = 0,
+) -> list[Theme]:
+    if len(scope.indices) < 4 or not scope.respondents:
+        return []
+    labels = choose_clusters(points[scope.indices], candidates, seed)
+    themes = []
+    for cluster in sorted(set(labels.tolist())):
+        members = scope.indices[labels == cluster]
+        others = scope.indices[labels != cluster]
+        members = _core(members, points)
+        if not len(members):
+            continue
+        participants = frozenset(found[i].transcript_id for i in members)
+        keywords = lexicon.top_terms(members, others, 6)
+        theme = Theme(
+            id="",
+            scope=scope.id,
+            label=" · ".join(keywords[:3]) or "(no distinctive words)",
+            description="",
+            keywords=keywords,
+            participants=participants,
+            prevalence=len(participants) / len(scope.respondents),
+            quotes=representative(members, found, points),
+            members=members,
+        )
+        theme.description = describe(theme)
+        themes.append(theme)
+    themes.sort(key=lambda t: -t.prevalence)
+    prefix = scope.id or "all"
+    for number, theme in enumerate(themes, 1):
+        theme.id = f"{prefix}-{number}"
+    return themes
+
+
+def _core(members: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The passages that are really about the cluster's subject: near enough to its centre.
+
+    K-means puts every passage somewhere, including asides that fit nowhere; counting those would make
+    a theme look more common than it is.
+    """
+    if len(members) < 3:
+        return members
+    centre = points[members].mean(axis=0)
+    centre = centre / (np.linalg.norm(centre) or 1.0)
+    similarity = points[members] @ centre
+    return members[similarity >= CORE_SIMILARITY]
+
+
+def describe(theme: Theme) -> str:
+    words_ = theme.keywords[:4]
+    listed = ", ".join(words_[:-1]) + f" and {words_[-1]}" if len(words_) > 1 else "".join(words_)
+    share = f"{theme.prevalence:.0%}"
+    return f"{share} of participants here talk about {listed or 'this'}."
+
+
+def representative(members: np.ndarray, found: Sequence[Passage], points: np.ndarray, count: int = 3) -> list[Quote]:
+    """Passages nearest the cluster's centre, from different participants, of a readable length."""
+    centre = points[members].mean(axis=0)
+    order = members[np.argsort(-(points[members] @ centre))]
+    quotes: list[Quote] = []
+    seen: set[str] = set()
+    low, high = QUOTE_CHARS
+    for prefer_clean in (True, False):
+        for index in order:
+            passage = found[int(index)]
+            if passage.transcript_id in seen or not low <= len(passage.text) <= high:
+                continue
+            if prefer_clean and "[" in passage.text:
+                continue  # a quote without redaction marks reads better, when there is one
+            quotes.append(Quote(passage.transcript_id, passage.text))
+            seen.add(passage.transcript_id)
+            if len(quotes) == count:
+                return quotes
+    return quotes

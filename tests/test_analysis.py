@@ -1,0 +1,151 @@
+"""``candor analyze`` on the reference transcripts and on small sets: sources, privacy, codebook, errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.cli import main
+from bot.analysis.corpus import Reader, SourceError
+from bot.analysis.sources import read_csv
+from bot.flows.loader import FlowRegistry
+from bot.privacy.redact import Redactor
+from tests.conftest import DATA, ROOT
+
+REFERENCE = DATA / "reference"
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setenv("CANDOR_DATA_DIR", str(tmp_path / "data"))
+
+
+def reference_csv(path: Path, extra: dict[str, str] | None = None) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["transcript_id", "text", *(["team"] if extra else [])])
+        for file in sorted(REFERENCE.glob("*.txt")):
+            writer.writerow([file.stem, file.read_text(encoding="utf-8"), *([extra[file.stem]] if extra else [])])
+    return path
+
+
+def analyze(*args: str | Path) -> int:
+    return main(["analyze", *(str(a) for a in args)])
+
+
+def all_quotes(findings: dict[str, Any]) -> list[dict[str, str]]:
+    scopes = [
+        *findings["questions"],
+        *([findings["across_the_interview"]] if "across_the_interview" in findings else []),
+    ]
+    return [q for scope in scopes for theme in scope["themes"] for q in theme["quotes"]]
+
+
+def test_the_reference_transcripts_are_matched_to_the_guide_and_quoted_verbatim(tmp_path: Path) -> None:
+    source = reference_csv(tmp_path / "reference.csv")
+    out = tmp_path / "out"
+    assert analyze(source, "--out", out, "--flow", "ai-at-work", "--min-group", "2", "--method", "tfidf") == 0
+    findings = json.loads((out / "findings.json").read_text())
+    assert findings["participation"]["interviews"] == 4
+    assert findings["participation"]["completion_rate"] is None  # the dataset holds transcripts only
+    assert 40 <= findings["participation"]["median_words_per_answer"] <= 120
+    by_id = {q["id"]: q for q in findings["questions"]}
+    # Every reference interview opens with how AI fits into the workday: all four answered it.
+    assert by_id["workday"]["respondents"] == 4
+    assert by_id["workday"]["themes"], "no theme for the opening question"
+    texts = {f.stem: re.sub(r"\s+", " ", f.read_text(encoding="utf-8")) for f in REFERENCE.glob("*.txt")}
+    quotes = all_quotes(findings)
+    assert quotes
+    for quote in quotes:
+        assert re.sub(r"\s+", " ", quote["text"]) in texts[quote["transcript_id"]], quote
+    for scope in findings["questions"]:
+        for theme in scope["themes"]:
+            assert theme["participants"] >= 2 and 0 < theme["prevalence"] <= 1
+            assert 2 <= len(theme["quotes"]) <= 3 or theme["participants"] == len(theme["quotes"])
+    curve = findings["saturation"]["cumulative_themes"]
+    assert len(curve) == 4 and curve == sorted(curve) and curve[-1] > 0
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 3 and "<img" in html
+    assert not re.search(r"""(src|href)=["']https?://""", html), "the report must open from disk with nothing fetched"
+    assert (out / "codebook.csv").read_text().startswith("id,question,label,description,keywords,example_ids")
+
+
+def test_fewer_interviews_than_the_minimum_group_show_no_theme_or_quote(tmp_path: Path) -> None:
+    source = reference_csv(tmp_path / "reference.csv")
+    assert analyze(source, "--out", tmp_path / "out", "--flow", "ai-at-work", "--method", "tfidf") == 0
+    findings = json.loads((tmp_path / "out" / "findings.json").read_text())
+    assert findings["minimum_group_size"] == 5
+    assert all_quotes(findings) == []
+    assert all(not q["themes"] for q in findings["questions"])
+    assert any("fewer than the minimum group size" in note for note in findings["notes"])
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "<blockquote>" not in html
+
+
+def test_a_group_smaller_than_the_minimum_is_withheld_everywhere(tmp_path: Path) -> None:
+    teams = {"work_0823": "ops", "work_0657": "ops", "science_0003": "ops", "creativity_0014": "design"}
+    source = reference_csv(tmp_path / "teams.csv", teams)
+    out = tmp_path / "out"
+    assert analyze(source, "--out", out, "--by", "team", "--flow", "ai-at-work", "--min-group", "3") == 0
+    findings = json.loads((out / "findings.json").read_text())
+    assert findings["by"] == "team"
+    assert findings["groups"]["design"] == "fewer than 3"
+    assert findings["groups"]["ops"]["interviews"] == 3
+    for row in findings["theme_prevalence_by_group"].values():
+        assert row["design"] == "fewer than 3"
+    html = (out / "report.html").read_text()
+    assert "fewer than 3 interviews: withheld" in html
+
+
+def test_answers_are_redacted_before_anything_reads_them(tmp_path: Path) -> None:
+    text = (
+        "AI: Welcome, shall we start?\n\nUser: yes\n\n"
+        "AI: Think about an ordinary workday. Where, if anywhere, does AI come into it?\n\n"
+        "User: I draft replies with it, then mail them from jo.bloggs@example.com or call 020 7946 0958 after."
+    )
+    flows = FlowRegistry.from_dirs([ROOT / "interview_flows"])
+    interview = Reader(Redactor(), flow=flows.get("ai-at-work")).from_text("t1", text, where="x")
+    assert [a.question_id for a in interview.answers] == ["workday"]
+    assert "example.com" not in interview.answers[0].text and "7946" not in interview.answers[0].text
+    assert "[REDACTED]" in interview.answers[0].text
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("id,body\n1,hello\n", ":1: header: no transcript_id or text column"),
+        ('transcript_id,text\na,"AI: hi\n\nUser: yes"\n,"AI: x\n\nUser: y"\n', ":5: transcript_id: empty"),
+        ('transcript_id,text\na,"AI: hi\n\nUser: yes"\na,"AI: x\n\nUser: y"\n', ":5: transcript_id: 'a' appears twice"),
+        ("transcript_id,text\na,just some words\n", ":2: text: no 'AI:' or 'User:' turns found"),
+        ("transcript_id,text\n", ": no rows after the header"),
+    ],
+)
+def test_a_bad_csv_gets_a_precise_error(tmp_path: Path, content: str, expected: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SourceError) as caught:
+        read_csv(path, Reader())
+    assert str(caught.value).startswith(str(path)) and expected in str(caught.value)
+
+
+def test_the_command_reports_bad_sources_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "empty").mkdir()
+    assert analyze(tmp_path / "empty", "--out", tmp_path / "out") == 1
+    assert "no transcript JSON files here" in capsys.readouterr().err
+    (tmp_path / "empty" / "broken.json").write_text("{not json")
+    assert analyze(tmp_path / "empty", "--out", tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert "broken.json: not readable as JSON" in err and "Traceback" not in err
+    assert analyze(tmp_path / "missing.csv", "--out", tmp_path / "out") == 1
+    assert "no such file or folder" in capsys.readouterr().err
+    source = reference_csv(tmp_path / "reference.csv")
+    assert analyze(source, "--out", tmp_path / "out", "--by", "department") == 1
+    assert "no 'department' column for --by" in capsys.readouterr().err
