@@ -1,0 +1,1 @@
+"""Analysis of finished interviews: turning answers into vectors and finding the themes in them."""
