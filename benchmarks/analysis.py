@@ -133,9 +133,13 @@ def main(argv: list[str] | None = None) -> None:
                 **in_process(folder, method, data),
             }
             results.append(row)
-    print(f"{args.count} transcripts, mean {text_chars:,.0f} characters of dialogue ({statistics.mean(sizes):,.0f} B JSON)")
+    print(
+        f"{args.count} transcripts, mean {text_chars:,.0f} characters of dialogue ({statistics.mean(sizes):,.0f} B JSON)"
+    )
     print(f"machine: {machine()}; Python {platform.python_version()}\n")
-    print(f"{'method':<11} {'command (median)':>17} {'runs':>18} {'peak RSS':>9} {'recall':>7} {'precision':>9} {'themes':>7}")
+    print(
+        f"{'method':<11} {'command (median)':>17} {'runs':>18} {'peak RSS':>9} {'recall':>7} {'precision':>9} {'themes':>7}"
+    )
     for row in results:
         runs = "/".join(f"{s:g}" for s in row["command_seconds"])
         print(

@@ -138,14 +138,22 @@ def apply_offline(
     """``respondents`` maps a question id ("" for all) to who answered it: the denominators."""
     centres = anchors(codes, found, points, code_points)
     scores = points @ centres.T
+    # Codes of one question compete for its passages; codes for any answer compete among themselves,
+    # so a passage can carry one of each (as themes per question and across the interview do).
+    general = np.array([not c.question for c in codes], dtype=bool)
     for number, code in enumerate(codes):
         if code.question:
             outside = np.array([p.question_id != code.question for p in found], dtype=bool)
             scores[outside, number] = -1.0
-    best = np.argmax(scores, axis=1) if len(codes) else np.zeros(len(found), dtype=np.int64)
+    best = np.full((len(found), len(codes)), False)
+    for family in (general, ~general):
+        if family.any():
+            family_scores = np.where(family, scores, -2.0)
+            winner = np.argmax(family_scores, axis=1)
+            best[np.arange(len(found)), winner] |= family[winner]
     results = []
     for number, code in enumerate(codes):
-        members = np.flatnonzero((best == number) & (scores[:, number] >= threshold))
+        members = np.flatnonzero(best[:, number] & (scores[:, number] >= threshold))
         participants = frozenset(found[int(i)].transcript_id for i in members)
         base = respondents.get(code.question) or respondents.get("", frozenset())
         quotes = representative(members, found, points) if len(members) else []

@@ -142,9 +142,13 @@ def analyze(
     texts = [p.text for p in found]
     lexicon = Lexicon.fit(texts)
     progress("reading answers", 1, 1)
-    progress("placing passages", 0, 1)
-    points = space.fit(texts, lexicon) if texts else np.zeros((0, 2), dtype=np.float32)
-    progress("placing passages", 1, 1)
+    progress("placing passages", 0, max(1, len(texts)))
+    points = (
+        space.fit(texts, lexicon, lambda done, total: progress("placing passages", done, total))
+        if texts
+        else np.zeros((0, 2), dtype=np.float32)
+    )
+    progress("placing passages", max(1, len(texts)), max(1, len(texts)))
     findings = Findings(
         source=source,
         flow=flow.id if flow else "",
@@ -160,7 +164,7 @@ def analyze(
     for number, scope in enumerate(scopes, 1):
         progress("finding themes", number - 1, len(scopes))
         candidates = options.across_clusters if scope.id == ACROSS else options.question_clusters
-        themes = find_themes(scope, found, points, lexicon, candidates, options.seed)
+        themes = find_themes(scope, found, points, lexicon, candidates, options.seed, space.core_similarity)
         shown = [t for t in themes if len(t.participants) >= options.min_group]
         result = QuestionFindings(
             scope.id, question_title(flow, scope.id), len(scope.respondents), shown, len(themes) - len(shown)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
 from bot.analysis.corpus import Interview, words
@@ -20,7 +20,6 @@ from bot.analysis.vectors import Lexicon, sentences
 ACROSS = ""  # the scope of themes across the whole interview
 MIN_PASSAGE_WORDS = 5
 QUOTE_CHARS = (25, 320)
-CORE_SIMILARITY = float(__import__("os").environ.get("CORE", "0.3"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,32 +83,31 @@ class Theme:
         }
 
 
-def choose_clusters(points: np.ndarray, candidates: Sequence[int], seed: int) -> np.ndarray:
-    """K-means labels for the number of clusters with the best silhouette (scored on a sample)."""
+def choose_clusters(points: np.ndarray, candidates: Sequence[int], seed: int, fit_rows: int = 4000) -> np.ndarray:
+    """K-means labels for the number of clusters with the best silhouette.
+
+    Large scopes are clustered on a sample of ``fit_rows`` passages and every passage then goes to its
+    nearest centre: the themes of a study show in a few thousand passages, and the cost stays flat.
+    """
     count = len(points)
-    usable = [k for k in candidates if 2 <= k < count]
+    usable = [k for k in candidates if 2 <= k < min(count, fit_rows)]
     if not usable:
         return np.zeros(count, dtype=np.int64)
-    best_labels, best_score = np.zeros(count, dtype=np.int64), -2.0
-    sample = min(count, 2000)
+    rng = np.random.default_rng(seed)
+    sample = points[np.sort(rng.permutation(count)[:fit_rows])] if count > fit_rows else points
+    best: KMeans | None = None
+    best_score = -2.0
     for k in usable:
-        labels = _kmeans(points, k, seed)
+        model = KMeans(n_clusters=k, random_state=seed, n_init=2).fit(sample)
+        labels = model.labels_
         if len(set(labels.tolist())) < 2:
             continue
-        score = float(silhouette_score(points, labels, sample_size=sample, random_state=seed))
+        score = float(silhouette_score(sample, labels, sample_size=min(len(sample), 2000), random_state=seed))
         if score > best_score:
-            best_labels, best_score = labels, score
-    return best_labels
-
-
-def _kmeans(points: np.ndarray, k: int, seed: int) -> np.ndarray:
-    if len(points) > 4000:
-        model: KMeans | MiniBatchKMeans = MiniBatchKMeans(
-            n_clusters=k, random_state=seed, n_init=3, batch_size=2048, max_iter=200
-        )
-    else:
-        model = KMeans(n_clusters=k, random_state=seed, n_init=3)
-    return np.asarray(model.fit_predict(points), dtype=np.int64)
+            best, best_score = model, score
+    if best is None:
+        return np.zeros(count, dtype=np.int64)
+    return np.asarray(best.predict(points) if count > fit_rows else best.labels_, dtype=np.int64)
 
 
 @dataclass
@@ -128,7 +126,9 @@ def find_themes(
     lexicon: Lexicon,
     candidates: Sequence[int],
     seed: int = 0,
+    core: float = 0.4,
 ) -> list[Theme]:
+    """``core``: how similar to its theme's centre a passage must be to count (depends on the space)."""
     if len(scope.indices) < 4 or not scope.respondents:
         return []
     labels = choose_clusters(points[scope.indices], candidates, seed)
@@ -136,7 +136,7 @@ def find_themes(
     for cluster in sorted(set(labels.tolist())):
         members = scope.indices[labels == cluster]
         others = scope.indices[labels != cluster]
-        members = _core(members, points)
+        members = _core(members, points, core)
         if not len(members):
             continue
         participants = frozenset(found[i].transcript_id for i in members)
@@ -155,13 +155,13 @@ def find_themes(
         theme.description = describe(theme)
         themes.append(theme)
     themes.sort(key=lambda t: -t.prevalence)
-    prefix = scope.id or "all"
+    prefix = scope.id.lstrip("_") or "all"
     for number, theme in enumerate(themes, 1):
         theme.id = f"{prefix}-{number}"
     return themes
 
 
-def _core(members: np.ndarray, points: np.ndarray) -> np.ndarray:
+def _core(members: np.ndarray, points: np.ndarray, floor: float) -> np.ndarray:
     """The passages that are really about the cluster's subject: near enough to its centre.
 
     K-means puts every passage somewhere, including asides that fit nowhere; counting those would make
@@ -172,7 +172,7 @@ def _core(members: np.ndarray, points: np.ndarray) -> np.ndarray:
     centre = points[members].mean(axis=0)
     centre = centre / (np.linalg.norm(centre) or 1.0)
     similarity = points[members] @ centre
-    return members[similarity >= CORE_SIMILARITY]
+    return np.asarray(members[similarity >= floor], dtype=np.int64)
 
 
 def describe(theme: Theme) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -59,12 +59,21 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE.split(text) if part and part.strip()]
 
 
+Tick = Callable[[int, int], None]
+
+
+def _no_tick(done: int, total: int) -> None:
+    return None
+
+
 class DenseSpace(Protocol):
     """Where clustering happens: rows are L2-normalised, and new texts land in the same space."""
 
     name: str
+    # How close to a theme's centre a passage must be to count as part of it, in this space's cosine.
+    core_similarity: float
 
-    def fit(self, texts: Sequence[str], lexicon: Lexicon) -> np.ndarray: ...
+    def fit(self, texts: Sequence[str], lexicon: Lexicon, progress: Tick = _no_tick) -> np.ndarray: ...
 
     def transform(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -123,22 +132,28 @@ class LatentSpace:
     """TF-IDF reduced by SVD (latent semantic analysis): fast, offline, no model to ship."""
 
     name = "TF-IDF + SVD (offline)"
+    # Measured on the planted-theme set: 0.3 recovers 94% of planted themes, 0.4 recovers 97%.
+    core_similarity = 0.4
 
-    def __init__(self, dimensions: int = 100, seed: int = 0) -> None:
+    def __init__(self, dimensions: int = 100, seed: int = 0, fit_rows: int = 8000) -> None:
         self.dimensions = dimensions
+        self.fit_rows = fit_rows
         self.seed = seed
         self._lexicon: Lexicon | None = None
         self._svd: TruncatedSVD | None = None
 
-    def fit(self, texts: Sequence[str], lexicon: Lexicon) -> np.ndarray:
+    def fit(self, texts: Sequence[str], lexicon: Lexicon, progress: Tick = _no_tick) -> np.ndarray:
         self._lexicon = lexicon
         rows, columns = lexicon.matrix.shape
         width = min(self.dimensions, columns - 1, rows - 1)
         if width < 2:
             self._svd = None
             return _unit(lexicon.matrix.toarray())
-        self._svd = TruncatedSVD(n_components=width, random_state=self.seed)
-        return _unit(self._svd.fit_transform(lexicon.matrix))
+        # The axes are learnt from a sample (the cost grows with rows); every passage is then projected.
+        sample = np.random.default_rng(self.seed).permutation(rows)[: self.fit_rows]
+        self._svd = TruncatedSVD(n_components=width, random_state=self.seed, n_iter=4)
+        self._svd.fit(lexicon.matrix[np.sort(sample)])
+        return _unit(self._svd.transform(lexicon.matrix))
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         if self._lexicon is None:
@@ -153,9 +168,17 @@ class EmbeddingSpace:
     def __init__(self, encoder: Any) -> None:
         self.encoder = encoder
         self.name = f"sentence embeddings: {getattr(encoder, 'name', type(encoder).__name__)}"
+        # Measured on the planted-theme set: every planted theme recovered from 0.3 to 0.6.
+        self.core_similarity = 0.5
 
-    def fit(self, texts: Sequence[str], lexicon: Lexicon) -> np.ndarray:
-        return self.transform(texts)
+    def fit(self, texts: Sequence[str], lexicon: Lexicon, progress: Tick = _no_tick) -> np.ndarray:
+        """Encoded in chunks, so a long encoding shows its progress."""
+        chunks = []
+        for start in range(0, len(texts), 1024):
+            progress(start, len(texts))
+            chunks.append(self.transform(texts[start : start + 1024]))
+        progress(len(texts), len(texts))
+        return np.vstack(chunks) if chunks else np.zeros((0, 1), dtype=np.float32)
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         return _unit(np.asarray(self.encoder.encode(list(texts)), dtype=np.float32))
