@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.analysis.corpus import Reader
-from bot.analysis.pipeline import Options, analyze
+from bot.analysis.pipeline import analyze
 from bot.analysis.sources import read_folder
 from bot.analysis.vectors import DenseSpace, EmbeddingSpace, LatentSpace
 from bot.flows.loader import FlowRegistry
@@ -134,11 +134,13 @@ def main(argv: list[str] | None = None) -> None:
             }
             results.append(row)
     print(
-        f"{args.count} transcripts, mean {text_chars:,.0f} characters of dialogue ({statistics.mean(sizes):,.0f} B JSON)"
+        f"{args.count} transcripts, mean {text_chars:,.0f} characters of dialogue "
+        f"({statistics.mean(sizes):,.0f} B of JSON)"
     )
     print(f"machine: {machine()}; Python {platform.python_version()}\n")
     print(
-        f"{'method':<11} {'command (median)':>17} {'runs':>18} {'peak RSS':>9} {'recall':>7} {'precision':>9} {'themes':>7}"
+        f"{'method':<11} {'command (median)':>17} {'runs':>18} {'peak RSS':>9} "
+        f"{'recall':>7} {'precision':>9} {'themes':>7}"
     )
     for row in results:
         runs = "/".join(f"{s:g}" for s in row["command_seconds"])

@@ -6,16 +6,18 @@ the share of participants (who answered that question) with at least one passage
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import silhouette_score
 
 from bot.analysis.corpus import Interview, words
-from bot.analysis.vectors import Lexicon, sentences
+from bot.analysis.vectors import Lexicon, paragraphs, sentence_ends
 
 ACROSS = ""  # the scope of themes across the whole interview
 MIN_PASSAGE_WORDS = 5
@@ -34,14 +36,17 @@ def passages(interviews: Sequence[Interview]) -> list[Passage]:
     found: list[Passage] = []
     for interview in interviews:
         for answer in interview.answers:
-            pending = ""
-            for sentence in sentences(answer.text):
-                pending = f"{pending} {sentence}".strip()
-                if words(pending) >= MIN_PASSAGE_WORDS:
-                    found.append(Passage(interview.transcript_id, answer.question_id, pending))
-                    pending = ""
-            if pending and words(pending) >= 3:
-                found.append(Passage(interview.transcript_id, answer.question_id, pending))
+            for paragraph in paragraphs(answer.text):
+                spans: list[tuple[int, int]] = []
+                start = 0
+                for end in sentence_ends(paragraph):
+                    if words(paragraph[start:end]) >= MIN_PASSAGE_WORDS:
+                        spans.append((start, end))
+                        start = end
+                if start < len(paragraph) and words(paragraph[start:]) and spans:
+                    spans[-1] = (spans[-1][0], len(paragraph))  # a short last sentence joins the one before
+                tid, question = interview.transcript_id, answer.question_id
+                found += [Passage(tid, question, paragraph[a:b].strip()) for a, b in spans]
     return found
 
 
@@ -98,7 +103,10 @@ def choose_clusters(points: np.ndarray, candidates: Sequence[int], seed: int, fi
     best: KMeans | None = None
     best_score = -2.0
     for k in usable:
-        model = KMeans(n_clusters=k, random_state=seed, n_init=2).fit(sample)
+        with warnings.catch_warnings():
+            # Fewer distinct passages than k (repeated short answers): the labels say so, and are checked below.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = KMeans(n_clusters=k, random_state=seed, n_init=2).fit(sample)
         labels = model.labels_
         if len(set(labels.tolist())) < 2:
             continue
@@ -137,8 +145,9 @@ def find_themes(
         members = scope.indices[labels == cluster]
         others = scope.indices[labels != cluster]
         members = _core(members, points, core)
-        if not len(members):
-            continue
+        quotes = representative(members, found, points) if len(members) else []
+        if not quotes:
+            continue  # nothing in it long enough to quote: asides such as "that's all", not a theme
         participants = frozenset(found[i].transcript_id for i in members)
         keywords = lexicon.top_terms(members, others, 6)
         theme = Theme(
@@ -149,7 +158,7 @@ def find_themes(
             keywords=keywords,
             participants=participants,
             prevalence=len(participants) / len(scope.respondents),
-            quotes=representative(members, found, points),
+            quotes=quotes,
             members=members,
         )
         theme.description = describe(theme)

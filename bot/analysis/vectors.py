@@ -52,11 +52,17 @@ _FILLER = {
 }
 STOP_WORDS = sorted(ENGLISH_STOP_WORDS | _FILLER)
 _TOKEN = r"(?u)\b[^\W\d_][^\W\d_'’-]+\b"
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[\"'“(\[]?[A-Z0-9])|\n+")
+_SENTENCE = re.compile(r"(?<=[.!?…])[ \t]+(?=[\"'“(\[]?[A-Z0-9])")
 
 
-def sentences(text: str) -> list[str]:
-    return [part.strip() for part in _SENTENCE.split(text) if part and part.strip()]
+def paragraphs(text: str) -> list[str]:
+    """Lines of an answer (a follow-up reply starts a new one); a quote never spans two."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def sentence_ends(paragraph: str) -> list[int]:
+    """Where each sentence of ``paragraph`` ends, so passages can be cut from it unchanged."""
+    return [m.start() for m in _SENTENCE.finditer(paragraph)] + [len(paragraph)]
 
 
 Tick = Callable[[int, int], None]
