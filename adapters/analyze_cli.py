@@ -11,20 +11,25 @@ import asyncio
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.analysis.codebook import codebook_csv, read_codebook
+import anthropic
+
+from bot.analysis.claude import ClaudeAnalyst, code_all
+from bot.analysis.codebook import Code, codebook_csv, read_codebook
 from bot.analysis.corpus import Interview, Reader, SourceError
 from bot.analysis.pipeline import Findings, Options, analyze, by_group, code_offline
 from bot.analysis.report import Report
 from bot.analysis.sources import read_csv, read_folder
+from bot.analysis.themes import Theme
 from bot.analysis.vectors import DenseSpace, EmbeddingSpace, LatentSpace
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.flows import FlowRegistry
-from bot.flows.model import Flow
 from bot.privacy.redact import Redactor
+from bot.state.model import CLOSING
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -82,13 +87,9 @@ def _space(method: str) -> DenseSpace:
         raise ConfigError(str(exc)) from None
 
 
-def _flow(flows: FlowRegistry, flow_id: str | None) -> Flow | None:
-    return flows.get(flow_id) if flow_id else None
-
-
 async def _from_wave(
     settings: Settings, wave_id: str, reader: Reader, by: str | None
-) -> tuple[list[Interview], dict[str, Any], str]:
+) -> tuple[list[Interview], dict[str, Any], str, str | None]:
     """The wave's delivered transcripts (from the file sink's folder), its funnel and its strata."""
     from adapters.runtime import open_runtime
     from bot.waves.store import WaveStore
@@ -118,18 +119,15 @@ async def _from_wave(
         if not interviews:
             raise SourceError(f"wave {wave_id}: no delivered transcripts of this wave in {folder} yet")
         stages = dict(funnel.counts)
-        return interviews, stages, wave.spec.flow
+        return interviews, stages, wave.spec.flow, attribute
     finally:
         await runtime.close()
 
 
-def _claude(settings: Settings) -> object | None:
+def _claude(settings: Settings) -> ClaudeAnalyst | None:
+    """The same client settings as the interviewer: key, retries and timeout."""
     if settings.anthropic_api_key is None:
         return None
-    import anthropic
-
-    from bot.analysis.claude import ClaudeAnalyst
-
     client = anthropic.AsyncAnthropic(
         api_key=settings.anthropic_api_key.get_secret_value(),
         max_retries=settings.model_max_retries,
@@ -138,42 +136,63 @@ def _claude(settings: Settings) -> object | None:
     return ClaudeAnalyst(client, settings.model)
 
 
-async def _with_claude(findings: Findings, analyst: object, codes: list[object] | None, progress: ProgressBar) -> None:
-    from bot.analysis.claude import ClaudeAnalyst, code_all
-    from bot.analysis.codebook import Code
-
-    assert isinstance(analyst, ClaudeAnalyst)
+async def _with_claude(
+    findings: Findings, analyst: ClaudeAnalyst, codes: list[Code] | None, progress: ProgressBar
+) -> None:
     themes = findings.all_themes()
     points = findings.points
-    assert points is not None
+    if points is None:
+        raise RuntimeError("analyze first")
     done = 0
     progress("Claude: naming", 0, len(themes))
 
-    async def name(theme: object) -> None:
+    async def name(theme: Theme) -> None:
         nonlocal done
-        from bot.analysis.themes import Theme
-
-        assert isinstance(theme, Theme)
         await analyst.name_theme(theme, findings.passages, points)
         done += 1
         progress("Claude: naming", done, len(themes))
 
-    await asyncio.gather(*(name(t) for t in themes))
-    if codes is not None:
-        typed = [c for c in codes if isinstance(c, Code)]
-        progress("Claude: coding", 0, len(findings.interviews))
-        results, failed = await code_all(
-            analyst,
-            findings.interviews,
-            typed,
-            findings.options.min_group,
-            lambda d, t: progress("Claude: coding", d, t),
-        )
-        findings.codes, findings.codes_by = results, "Claude, each coding checked against a verbatim quote"
-        if failed:
-            findings.notes.append(f"Claude could not code {failed} transcripts; they are left out of the code counts.")
-    findings.notes.append(analyst.ledger.note())
-    await analyst.client.close()
+    try:
+        await asyncio.gather(*(name(t) for t in themes))
+        if codes is not None:
+            progress("Claude: coding", 0, len(findings.interviews))
+            k = findings.options.min_group
+            results, failed = await code_all(
+                analyst, findings.interviews, codes, k, lambda d, t: progress("Claude: coding", d, t)
+            )
+            findings.codes, findings.codes_by = results, "Claude, each coding checked against a verbatim quote"
+            if failed:
+                findings.notes.append(f"Claude could not code {failed} transcripts; they are left out of the counts.")
+    finally:
+        findings.notes.append(analyst.ledger.note())
+        await analyst.client.close()
+
+
+@dataclass
+class Loaded:
+    interviews: list[Interview]
+    flow_id: str | None
+    by: str | None
+    funnel: dict[str, Any] | None = None
+
+
+def _load(settings: Settings, args: argparse.Namespace, reader: Reader) -> Loaded:
+    """SOURCE is a folder, a CSV file, or else a wave id."""
+    source = Path(args.source)
+    if source.is_dir():
+        if args.by:
+            raise SourceError(
+                f"{source}: --by {args.by!r}: delivered transcripts carry no attributes; analyse the wave by its id, "
+                "or a CSV with that column"
+            )
+        interviews = read_folder(source, reader, flow_id=args.flow)
+        return Loaded(interviews, args.flow or _flow_of(min(source.glob("*.json"))), None)
+    if source.is_file():
+        return Loaded(read_csv(source, reader, by=args.by), args.flow, args.by)
+    if source.suffix or "/" in args.source:
+        raise SourceError(f"{source}: no such file or folder")
+    interviews, funnel, flow_id, attribute = asyncio.run(_from_wave(settings, args.source, reader, args.by))
+    return Loaded(interviews, args.flow or flow_id, args.by or attribute, funnel)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -183,49 +202,31 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     k = args.min_group if args.min_group is not None else settings.admin_min_group
     if k < 1:
         raise ConfigError("--min-group must be at least 1")
-    source = Path(args.source)
     ids = [part.strip() for part in settings.redact_ids.split(",") if part.strip()]
-    reader = Reader(Redactor(ids=ids), flow=_flow(flows, args.flow))
-    funnel = None
-    flow_id = args.flow
-    if source.is_dir():
-        interviews = read_folder(source, reader, flow_id=args.flow)
-        if args.by:
-            raise SourceError(
-                f"{source}: --by {args.by!r}: delivered transcripts carry no attributes; analyse the wave by its id, "
-                "or a CSV with that column"
-            )
-        flow_id = flow_id or _flow_of(min(source.glob("*.json")))
-    elif source.is_file():
-        interviews = read_csv(source, reader, by=args.by)
-    elif source.suffix or "/" in args.source:
-        raise SourceError(f"{source}: no such file or folder")
-    else:
-        interviews, funnel, wave_flow = asyncio.run(_from_wave(settings, args.source, reader, args.by))
-        flow_id = flow_id or wave_flow
-    flow = flows.get(flow_id) if flow_id and _known(flows, flow_id) else None
+    reader = Reader(Redactor(ids=ids), flow=flows.get(args.flow) if args.flow else None)
+    loaded = _load(settings, args, reader)
+    flow = flows.get(loaded.flow_id) if loaded.flow_id and _known(flows, loaded.flow_id) else None
+    # A bad codebook is reported before the work, not after it.
+    questions = [*(q.id for q in flow.questions), CLOSING] if flow is not None else []
+    codes = read_codebook(args.codebook, questions) if args.codebook else None
+    space = _space(args.method)
+    options = Options(min_group=k, seed=args.seed)
     findings = analyze(
-        interviews,
-        source=args.source,
-        flow=flow,
-        space=_space(args.method),
-        options=Options(min_group=k, seed=args.seed),
-        progress=progress,
+        loaded.interviews, source=args.source, flow=flow, space=space, options=options, progress=progress
     )
-    findings.funnel = funnel
-    if args.by or any(i.group for i in interviews):
-        by_group(findings, args.by or "stratum")
-    codes = read_codebook(args.codebook, [q.id for q in findings.questions]) if args.codebook else None
-    if codes is not None:
+    findings.funnel = loaded.funnel
+    if loaded.by is not None:
+        by_group(findings, loaded.by)
+    analyst = None if args.offline else _claude(settings)
+    if codes is not None and analyst is None:
         progress("coding", 0, 1)
         code_offline(findings, codes)
         progress("coding", 1, 1)
-    analyst = None if args.offline else _claude(settings)
     if analyst is not None:
-        asyncio.run(_with_claude(findings, analyst, list(codes) if codes is not None else None, progress))
+        asyncio.run(_with_claude(findings, analyst, codes, progress))
     _write(findings, args.out)
     print(
-        f"analysed {len(interviews)} interviews in {time.monotonic() - started:.1f}s: "
+        f"analysed {len(loaded.interviews)} interviews in {time.monotonic() - started:.1f}s: "
         f"{sum(len(q.themes) for q in findings.questions)} themes over {len(findings.questions)} questions, "
         f"{len(findings.across.themes) if findings.across else 0} across the interview\n"
         f"wrote {args.out / 'report.html'}, findings.json and codebook.csv"
