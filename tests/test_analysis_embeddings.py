@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +123,32 @@ def test_empty_input_gives_an_empty_matrix(embedder: SentenceEmbedder) -> None:
 def test_a_single_string_is_refused(embedder: SentenceEmbedder) -> None:
     with pytest.raises(TypeError, match="sequence of texts"):
         embedder.encode("one answer")  # a str is a Sequence[str] to the type checker: the easy mistake
+
+
+@needs_extra
+def test_planted_themes_are_found_with_embeddings(embedder: SentenceEmbedder) -> None:
+    from bot.analysis.corpus import Reader
+    from bot.analysis.pipeline import analyze
+    from bot.analysis.vectors import EmbeddingSpace
+    from bot.flows.loader import FlowRegistry
+    from tests.analysis_corpus import synthetic_set
+    from tests.analysis_scoring import recovery
+
+    data = synthetic_set(120, seed=21)
+    interviews = [Reader().from_document(d, where=d["transcript_id"]) for d in data.documents]
+    flow = FlowRegistry.from_dirs([ROOT / "interview_flows"]).get("ai-at-work")
+    findings = analyze(interviews, source="synthetic", flow=flow, space=EmbeddingSpace(embedder))
+    assert findings.method.startswith("sentence embeddings")
+    question_of = {t.id: t.question_id for t in data.themes}
+    score = recovery(data.planted, question_of, [t for q in findings.questions for t in q.themes])
+    assert score.recall >= 0.8
+
+
+def test_asking_for_embeddings_without_the_extra_is_a_clear_error(tmp_path: Path) -> None:
+    if embeddings_available():
+        pytest.skip("the extra is installed here; the error path needs a machine without it")
+    from adapters.cli import main
+    from tests.test_analysis import reference_csv
+
+    source = reference_csv(tmp_path / "reference.csv")
+    assert main(["analyze", str(source), "--out", str(tmp_path / "out"), "--method", "embeddings"]) == 2

@@ -100,10 +100,9 @@ class Report:
         if f.funnel:
             stages = [(name, int(f.funnel.get(name, 0))) for name in ("invited", "opened", "consented", "completed")]
             html += _img(funnel_chart(stages))
-        else:
+        elif f.participation.completed is not None:
             p = f.participation
-            stages = [("transcripts", p.interviews)] + ([("completed", p.completed)] if p.completed is not None else [])
-            html += _img(funnel_chart(stages))
+            html += _img(funnel_chart([("transcripts", p.interviews), ("completed", p.completed or 0)]))
         if f.by:
             html += self._groups()
         return html

@@ -22,6 +22,8 @@ from bot.analysis.vectors import Lexicon, paragraphs, sentence_ends
 ACROSS = ""  # the scope of themes across the whole interview
 MIN_PASSAGE_WORDS = 5
 QUOTE_CHARS = (25, 320)
+# Two quotes more alike than this (cosine) say the same thing.
+DISTINCT = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,21 +194,27 @@ def describe(theme: Theme) -> str:
 
 
 def representative(members: np.ndarray, found: Sequence[Passage], points: np.ndarray, count: int = 3) -> list[Quote]:
-    """Passages nearest the cluster's centre, from different participants, of a readable length."""
+    """Passages nearest the cluster's centre, from different participants, of a readable length.
+
+    A passage that says nearly the same as one already chosen is passed over, so the quotes show the
+    theme's range rather than one sentence three times.
+    """
     centre = points[members].mean(axis=0)
     order = members[np.argsort(-(points[members] @ centre))]
     quotes: list[Quote] = []
-    seen: set[str] = set()
+    chosen: list[int] = []
     low, high = QUOTE_CHARS
     for prefer_clean in (True, False):
         for index in order:
             passage = found[int(index)]
-            if passage.transcript_id in seen or not low <= len(passage.text) <= high:
+            if any(q.transcript_id == passage.transcript_id for q in quotes) or not low <= len(passage.text) <= high:
                 continue
             if prefer_clean and "[" in passage.text:
                 continue  # a quote without redaction marks reads better, when there is one
+            if chosen and float(np.max(points[chosen] @ points[int(index)])) > DISTINCT:
+                continue
             quotes.append(Quote(passage.transcript_id, passage.text))
-            seen.add(passage.transcript_id)
+            chosen.append(int(index))
             if len(quotes) == count:
                 return quotes
     return quotes
