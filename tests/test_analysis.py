@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +151,10 @@ def test_the_command_reports_bad_sources_without_a_traceback(
     source = reference_csv(tmp_path / "reference.csv")
     assert analyze(source, "--out", tmp_path / "out", "--by", "department") == 1
     assert "no 'department' column for --by" in capsys.readouterr().err
+
+
+def test_other_commands_start_without_loading_the_analysis_libraries() -> None:
+    code = "import sys, adapters.cli; print(sorted({'sklearn', 'matplotlib', 'scipy'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", "candor health runs often in containers: it must start quickly"
