@@ -204,14 +204,15 @@ def representative(members: np.ndarray, found: Sequence[Passage], points: np.nda
     quotes: list[Quote] = []
     chosen: list[int] = []
     low, high = QUOTE_CHARS
-    for prefer_clean in (True, False):
+    # Strictest first: no redaction marks and unlike the others; then marks allowed; then likeness allowed.
+    for prefer_clean, distinct in ((True, True), (False, True), (False, False)):
         for index in order:
             passage = found[int(index)]
             if any(q.transcript_id == passage.transcript_id for q in quotes) or not low <= len(passage.text) <= high:
                 continue
             if prefer_clean and "[" in passage.text:
                 continue  # a quote without redaction marks reads better, when there is one
-            if chosen and float(np.max(points[chosen] @ points[int(index)])) > DISTINCT:
+            if distinct and chosen and float(np.max(points[chosen] @ points[int(index)])) > DISTINCT:
                 continue
             quotes.append(Quote(passage.transcript_id, passage.text))
             chosen.append(int(index))
