@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from PIL import Image
 from playwright.async_api import Browser, async_playwright
 
 from adapters.cli import main
+from tests.analysis_corpus import synthetic_set, write_folder
+from tests.conftest import ROOT
 from tests.test_admin_browser import CHROMIUM, CHROMIUM_ARGS
-from tests.test_analysis import reference_csv
 from tests.test_analysis_claude import write_codebook
 
 
@@ -42,9 +44,10 @@ async def test_the_report_opens_from_disk_with_every_chart_drawn(
 ) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.setenv("CANDOR_DATA_DIR", str(tmp_path / "data"))
-    source = reference_csv(tmp_path / "reference.csv")
+    source = tmp_path / "transcripts"
+    write_folder(synthetic_set(200, seed=8), source)
     out = tmp_path / "out"
-    args = ["analyze", str(source), "--out", str(out), "--flow", "ai-at-work", "--min-group", "2", "--method", "tfidf"]
+    args = ["analyze", str(source), "--out", str(out), "--method", "tfidf"]
     assert main([*args, "--codebook", str(write_codebook(tmp_path / "codebook.csv"))]) == 0
 
     context = await browser.new_context(viewport={"width": 1100, "height": 900}, offline=True)
@@ -70,6 +73,14 @@ async def test_the_report_opens_from_disk_with_every_chart_drawn(
     headings = await page.locator("h2").all_inner_texts()
     assert headings[:2] == ["Participation", "Themes across the interview"] and "Saturation" in headings
     assert failed == []
+    links = page.locator("blockquote a")
+    assert await links.count() >= 20
+    href = await links.first.get_attribute("href") or ""
+    assert (out / href).resolve().is_file(), "a quote links to its delivered transcript"
     await page.screenshot(path=str(out / "report.png"), full_page=True)
     assert (out / "report.png").stat().st_size > 50_000
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        await page.set_viewport_size({"width": 1000, "height": 1500})
+        await page.locator("h2", has_text="Themes per question").scroll_into_view_if_needed()
+        await page.screenshot(path=str(ROOT / "docs" / "analysis.png"))
     await context.close()
