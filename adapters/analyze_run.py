@@ -17,10 +17,11 @@ from typing import Any, TextIO
 
 import anthropic
 
+from adapters.runtime import build_redactor, flow_dirs, open_runtime
 from bot.analysis.claude import ClaudeAnalyst, code_all
 from bot.analysis.codebook import Code, codebook_csv, read_codebook
 from bot.analysis.corpus import Interview, Reader, SourceError
-from bot.analysis.pipeline import Findings, Options, analyze, by_group, code_offline
+from bot.analysis.pipeline import Findings, Options, analyze, by_group, code_offline, set_codes
 from bot.analysis.report import Report
 from bot.analysis.sources import read_csv, read_folder
 from bot.analysis.themes import Theme
@@ -28,7 +29,6 @@ from bot.analysis.vectors import DenseSpace, EmbeddingSpace, LatentSpace
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.flows import FlowRegistry
-from bot.privacy.redact import Redactor
 from bot.state.model import CLOSING
 
 
@@ -71,7 +71,6 @@ async def _from_wave(
     settings: Settings, wave_id: str, reader: Reader, by: str | None
 ) -> tuple[list[Interview], dict[str, Any], str, str | None]:
     """The wave's delivered transcripts (from the file sink's folder), its funnel and its strata."""
-    from adapters.runtime import open_runtime
     from bot.waves.store import WaveStore
 
     runtime = await open_runtime(settings, answer_window_seconds=0, retry_outbox=False)
@@ -136,11 +135,10 @@ async def _with_claude(
         await asyncio.gather(*(name(t) for t in themes))
         if codes is not None:
             progress("Claude: coding", 0, len(findings.interviews))
-            k = findings.options.min_group
             results, failed = await code_all(
-                analyst, findings.interviews, codes, k, lambda d, t: progress("Claude: coding", d, t)
+                analyst, findings.interviews, codes, lambda d, t: progress("Claude: coding", d, t)
             )
-            findings.codes, findings.codes_by = results, "Claude, each coding checked against a verbatim quote"
+            set_codes(findings, results, "Claude, each coding checked against a verbatim quote")
             if failed:
                 findings.notes.append(f"Claude could not code {failed} transcripts; they are left out of the counts.")
     finally:
@@ -178,12 +176,11 @@ def _load(settings: Settings, args: argparse.Namespace, reader: Reader) -> Loade
 def run_analysis(settings: Settings, args: argparse.Namespace) -> int:
     started = time.monotonic()
     progress = ProgressBar()
-    flows = FlowRegistry.from_dirs(_flow_dirs(settings))
+    flows = FlowRegistry.from_dirs(flow_dirs(settings))
     k = args.min_group if args.min_group is not None else settings.admin_min_group
     if k < 1:
         raise ConfigError("--min-group must be at least 1")
-    ids = [part.strip() for part in settings.redact_ids.split(",") if part.strip()]
-    reader = Reader(Redactor(ids=ids), flow=flows.get(args.flow) if args.flow else None)
+    reader = Reader(build_redactor(settings), flow=flows.get(args.flow) if args.flow else None)
     loaded = _load(settings, args, reader)
     flow = flows.get(loaded.flow_id) if loaded.flow_id and _known(flows, loaded.flow_id) else None
     # A bad codebook is reported before the work, not after it.
@@ -224,12 +221,6 @@ def _flow_of(path: Path) -> str | None:
     except (OSError, ValueError, AttributeError):
         return None
     return value if isinstance(value, str) else None
-
-
-def _flow_dirs(settings: Settings) -> list[Path]:
-    from adapters.runtime import flow_dirs
-
-    return flow_dirs(settings)
 
 
 def _write(findings: Findings, out: Path) -> None:

@@ -18,7 +18,7 @@ from bot.errors import ConfigError
 from bot.flows import FlowRegistry, packaged_flows_dir
 from bot.interviewers import Interviewer, ScriptedInterviewer
 from bot.privacy import load_or_create_key
-from bot.privacy.redact import Placeholders
+from bot.privacy.redact import Placeholders, Redactor
 from bot.state import RedisStateStore
 from bot.state.connect import is_sentinel, redis_client
 from bot.state.crypto import Keyring, load_or_create_keyring
@@ -96,6 +96,19 @@ def _unique_names(sinks: list[Sink]) -> list[Sink]:
         if seen[sink.name] > 1:
             sink.name = f"{sink.name}-{seen[sink.name]}"
     return sinks
+
+
+def redact_terms(settings: Settings) -> tuple[str, ...]:
+    return tuple(t.strip() for t in settings.redact_terms.split(",") if t.strip())
+
+
+def redact_ids(settings: Settings) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(k.strip() for k in settings.redact_ids.split(",") if k.strip()))
+
+
+def build_redactor(settings: Settings) -> Redactor:
+    """The deployment's redaction (terms, id kinds, placeholder style), for text read outside the engine."""
+    return Redactor(style=Placeholders(settings.placeholders), terms=redact_terms(settings), ids=redact_ids(settings))
 
 
 def build_interviewer(settings: Settings) -> Interviewer:
@@ -192,8 +205,8 @@ async def open_runtime(
             max_message_chars=settings.max_message_chars,
             support_resources=settings.support_resources,
             placeholders=Placeholders(settings.placeholders),
-            redact_terms=tuple(t.strip() for t in settings.redact_terms.split(",") if t.strip()),
-            redact_ids=tuple(dict.fromkeys(k.strip() for k in settings.redact_ids.split(",") if k.strip())),
+            redact_terms=redact_terms(settings),
+            redact_ids=redact_ids(settings),
             delivery_backoff_seconds=settings.delivery_backoff_seconds,
             delivery_backoff_max_seconds=settings.delivery_backoff_max_seconds,
         ),

@@ -14,6 +14,7 @@ import pytest
 
 from adapters.cli import main
 from bot.analysis.corpus import Reader, SourceError
+from bot.analysis.disclosure import cells, withheld
 from bot.analysis.sources import read_csv
 from bot.flows.loader import FlowRegistry
 from bot.privacy.redact import Redactor
@@ -91,18 +92,31 @@ def test_fewer_interviews_than_the_minimum_group_show_no_theme_or_quote(tmp_path
 
 
 def test_a_group_smaller_than_the_minimum_is_withheld_everywhere(tmp_path: Path) -> None:
-    teams = {"work_0823": "ops", "work_0657": "ops", "science_0003": "ops", "creativity_0014": "design"}
+    teams = {"work_0823": "ops", "work_0657": "ops", "science_0003": "lab", "creativity_0014": "design"}
     source = reference_csv(tmp_path / "teams.csv", teams)
     out = tmp_path / "out"
-    assert analyze(source, "--out", out, "--by", "team", "--flow", "ai-at-work", "--min-group", "3") == 0
+    assert analyze(source, "--out", out, "--by", "team", "--flow", "ai-at-work", "--min-group", "2") == 0
     findings = json.loads((out / "findings.json").read_text())
     assert findings["by"] == "team"
-    assert findings["groups"]["design"] == "fewer than 3"
-    assert findings["groups"]["ops"]["interviews"] == 3
+    # design and lab have one interview each: both withheld, and together they reach the minimum.
+    assert findings["groups"]["design"] == findings["groups"]["lab"] == "fewer than 2"
+    assert findings["groups"]["ops"]["interviews"] == 2
     for row in findings["theme_prevalence_by_group"].values():
-        assert row["design"] == "fewer than 3"
+        assert row["design"] == row["lab"] == "fewer than 2"
     html = (out / "report.html").read_text()
-    assert "fewer than 3 interviews: withheld" in html
+    assert "fewer than 2 interviews: withheld" in html
+
+
+def test_withheld_numbers_cannot_be_worked_out_from_the_total() -> None:
+    sizes = {"Engineering": 24, "Operations": 18, "Sales": 13, "Legal": 5}
+    # Legal alone would be total minus the rest: the next smallest group goes with it.
+    assert withheld(sizes, 6) == {"Legal", "Sales"}
+    assert withheld(sizes, 5) == set()
+    assert withheld({"a": 2, "b": 2, "c": 9}, 3) == {"a", "b"}  # hidden together they reach 3
+    bases = {"a": 20, "b": 20, "c": 20}
+    # A cell of 1 person is hidden, and so is the next smallest, so the total cannot give it away.
+    assert cells(bases, {"a": 1, "b": 7, "c": 12}, 5) == {"a", "b"}
+    assert cells(bases, {"a": 6, "b": 7, "c": 12}, 5) == set()
 
 
 def test_answers_are_redacted_before_anything_reads_them(tmp_path: Path) -> None:

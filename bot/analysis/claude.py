@@ -225,7 +225,6 @@ async def code_all(
     analyst: ClaudeAnalyst,
     interviews: Sequence[Interview],
     codes: Sequence[Code],
-    k: int,
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> tuple[list[CodeResult], int]:
     """Every interview coded by Claude; returns the results and how many interviews could not be coded."""
@@ -247,11 +246,7 @@ async def code_all(
         base = [i for i, _ in coded if not code.question or i.answered(code.question)]
         quotes: list[Quote] = []
         for _, quote in hits:
-            if (
-                len(participants) >= k
-                and len(quotes) < 3
-                and all(q.transcript_id != quote.transcript_id for q in quotes)
-            ):
+            if len(quotes) < 3 and all(q.transcript_id != quote.transcript_id for q in quotes):
                 quotes.append(quote)
         results.append(CodeResult(code, participants, len(hits), quotes, len(participants) / max(1, len(base))))
     return results, len(interviews) - len(coded)

@@ -7,7 +7,7 @@ fewer participants than that is reported only as withheld.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ import numpy as np
 
 from bot.analysis.codebook import Code, CodeResult, apply_offline
 from bot.analysis.corpus import Interview, Participation, participation
+from bot.analysis.disclosure import cells, withheld
 from bot.analysis.saturation import Saturation, saturation
 from bot.analysis.themes import ACROSS, Passage, Scope, Theme, find_themes, passages
 from bot.analysis.vectors import DenseSpace, LatentSpace, Lexicon
@@ -212,19 +213,24 @@ def _order(interviews: Sequence[Interview]) -> list[str]:
 
 
 def by_group(findings: Findings, by: str) -> None:
-    """Participation and theme prevalence per value of ``by``; small groups are withheld."""
+    """Participation and theme prevalence per value of ``by``; small groups and cells are withheld."""
     k = findings.options.min_group
     members: dict[str, list[Interview]] = {}
     for interview in findings.interviews:
         members.setdefault(interview.group or "(unknown)", []).append(interview)
     findings.by = by
-    findings.groups = {g: participation(items) if len(items) >= k else None for g, items in sorted(members.items())}
+    hidden = withheld({g: len(items) for g, items in members.items()}, k)
+    findings.groups = {g: None if g in hidden else participation(items) for g, items in sorted(members.items())}
     for theme in findings.all_themes():
-        row: dict[str, float | None] = {}
-        for group, items in sorted(members.items()):
+        bases: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        for group, items in members.items():
             base = [i.transcript_id for i in items if theme.scope == ACROSS or i.answered(theme.scope)]
-            row[group] = round(sum(t in theme.participants for t in base) / len(base), 3) if len(base) >= k else None
-        findings.theme_groups[theme.id] = row
+            bases[group], counts[group] = len(base), sum(t in theme.participants for t in base)
+        secret = cells(bases, counts, k) | hidden
+        findings.theme_groups[theme.id] = {
+            g: None if g in secret else round(counts[g] / bases[g], 3) for g in sorted(members)
+        }
 
 
 def code_offline(findings: Findings, codes: Sequence[Code]) -> None:
@@ -234,8 +240,14 @@ def code_offline(findings: Findings, codes: Sequence[Code]) -> None:
     code_points = findings.space.transform([c.text for c in codes]) if codes else np.zeros((0, 1))
     respondents = _respondents(findings.interviews)
     results = apply_offline(codes, findings.passages, findings.points, code_points, respondents)
-    findings.codes = [_withheld(r, findings.options.min_group) for r in results]
-    findings.codes_by = "offline similarity to each code's words and examples"
+    set_codes(findings, results, "offline similarity to each code's words and examples")
+
+
+def set_codes(findings: Findings, results: Sequence[CodeResult], by: str) -> None:
+    """A code with fewer participants than the minimum keeps its count hidden and shows no quote."""
+    k = findings.options.min_group
+    findings.codes = [replace(r, quotes=[]) if len(r.participants) < k else r for r in results]
+    findings.codes_by = by
 
 
 def _respondents(interviews: Sequence[Interview]) -> dict[str, frozenset[str]]:
@@ -245,9 +257,3 @@ def _respondents(interviews: Sequence[Interview]) -> dict[str, frozenset[str]]:
             result.setdefault(answer.question_id, set()).add(interview.transcript_id)
             result[""].add(interview.transcript_id)
     return {q: frozenset(ids) for q, ids in result.items()}
-
-
-def _withheld(result: CodeResult, k: int) -> CodeResult:
-    if len(result.participants) < k:
-        result.quotes = []
-    return result
