@@ -91,12 +91,11 @@ async def _from_wave(
                 f"{folder}: no transcripts folder; the analysis reads the file sink's transcripts "
                 "(add file to CANDOR_SINKS, or run where CANDOR_DATA_DIR holds them)"
             )
-        groups = {tid: member.stratum for tid, member in members.items()}
-        interviews = [
-            i for i in read_folder(folder, reader, flow_id=wave.spec.flow, groups=groups) if i.transcript_id in members
-        ]
-        if not interviews:
+        if not any((folder / f"{tid}.json").is_file() for tid in members):
             raise SourceError(f"wave {wave_id}: no delivered transcripts of this wave in {folder} yet")
+        groups = {tid: member.stratum for tid, member in members.items()}
+        # Only the wave's own files are read: the folder may hold other studies, even a broken file.
+        interviews = read_folder(folder, reader, flow_id=wave.spec.flow, groups=groups, only=members)
         stages = dict(funnel.counts)
         return interviews, stages, wave.spec.flow, attribute
     finally:
@@ -164,7 +163,7 @@ def _load(settings: Settings, args: argparse.Namespace, reader: Reader) -> Loade
                 "or a CSV with that column"
             )
         interviews = read_folder(source, reader, flow_id=args.flow)
-        return Loaded(interviews, args.flow or _flow_of(min(source.glob("*.json"))), None)
+        return Loaded(interviews, args.flow or interviews[0].flow_id, None)
     if source.is_file():
         return Loaded(read_csv(source, reader, by=args.by), args.flow, args.by)
     if source.suffix or "/" in args.source:
@@ -180,12 +179,13 @@ def run_analysis(settings: Settings, args: argparse.Namespace) -> int:
     k = args.min_group if args.min_group is not None else settings.admin_min_group
     if k < 1:
         raise ConfigError("--min-group must be at least 1")
+    _writable(args.out)  # a bad --out or codebook is reported before the work, not after it
     reader = Reader(build_redactor(settings), flow=flows.get(args.flow) if args.flow else None)
     loaded = _load(settings, args, reader)
     flow = flows.get(loaded.flow_id) if loaded.flow_id and _known(flows, loaded.flow_id) else None
-    # A bad codebook is reported before the work, not after it.
     questions = [*(q.id for q in flow.questions), CLOSING] if flow is not None else []
-    codes = read_codebook(args.codebook, questions) if args.codebook else None
+    answered = {a.question_id for i in loaded.interviews for a in i.answers if a.question_id}
+    codes = read_codebook(args.codebook, questions or sorted(answered)) if args.codebook else None
     space = _space(args.method)
     options = Options(min_group=k, seed=args.seed)
     findings = analyze(
@@ -215,18 +215,20 @@ def _known(flows: FlowRegistry, flow_id: str) -> bool:
     return any(f.id == flow_id for f in flows)
 
 
-def _flow_of(path: Path) -> str | None:
+def _writable(out: Path) -> None:
     try:
-        value = json.loads(path.read_text(encoding="utf-8")).get("flow_id")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return value if isinstance(value, str) else None
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".candor-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(f"--out {out}: cannot write there ({exc.strerror}); choose another folder") from None
 
 
 def _write(findings: Findings, out: Path) -> None:
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "findings.json").write_text(json.dumps(findings.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        findings_json = json.dumps(findings.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        (out / "findings.json").write_text(findings_json, encoding="utf-8")
         (out / "codebook.csv").write_text(codebook_csv(findings.all_themes()), encoding="utf-8")
         (out / "report.html").write_text(Report(findings, out).html(), encoding="utf-8")
     except OSError as exc:

@@ -59,8 +59,8 @@ def test_the_reference_transcripts_are_matched_to_the_guide_and_quoted_verbatim(
     assert findings["participation"]["completion_rate"] is None  # the dataset holds transcripts only
     assert 40 <= findings["participation"]["median_words_per_answer"] <= 120
     by_id = {q["id"]: q for q in findings["questions"]}
-    # Every reference interview opens with how AI fits into the workday: all four answered it.
-    assert by_id["workday"]["respondents"] == 4
+    # Three of the four reference interviews ask where AI comes into the work (the creative one asks otherwise).
+    assert by_id["workday"]["respondents"] == 3
     assert by_id["workday"]["themes"], "no theme for the opening question"
     texts = {f.stem: re.sub(r"\s+", " ", f.read_text(encoding="utf-8")) for f in REFERENCE.glob("*.txt")}
     quotes = all_quotes(findings)
@@ -172,3 +172,15 @@ def test_other_commands_start_without_loading_the_analysis_libraries() -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]", "candor health runs often in containers: it must start quickly"
+
+
+@pytest.mark.parametrize("transcript", ["work_0823", "work_0657"])
+def test_dataset_turns_are_matched_to_the_guide_in_order(transcript: str) -> None:
+    """The reference work interviews follow a guide much like ai-at-work: each answer lands on its question."""
+    flows = FlowRegistry.from_dirs([ROOT / "interview_flows"])
+    text = (REFERENCE / f"{transcript}.txt").read_text(encoding="utf-8")
+    interview = Reader(Redactor(), flow=flows.get("ai-at-work")).from_text(transcript, text, where=transcript)
+    expected = ["workday", "kept_for_self", "colleagues_culture", "memorable_moment", "own_skills", "looking_ahead"]
+    answered = [a.question_id for a in interview.answers]
+    assert [q for q in answered if q in expected] == expected
+    assert answered[-1] == "_closing"

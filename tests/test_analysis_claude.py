@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from adapters.cli import main
-from bot.analysis.claude import CODE_TOOL, LABEL_TOOL
+from bot.analysis.claude import CODE_TOOL, LABEL_TOOL, verbatim
 from tests.anthropic_standin import (
     AnthropicStandIn,
     Planned,
@@ -38,13 +38,14 @@ def analyst_that_sometimes_invents(body: dict[str, Any]) -> Planned:
     if tool == LABEL_TOOL["name"]:
         passages = PASSAGE.findall(text)
         tid, first = passages[0]
-        real = {"transcript_id": tid, "text": first[: max(20, len(first) // 2)]}
+        real = {"transcript_id": tid, "text": first}
         invented = {"transcript_id": tid, "text": FABRICATED}
         return tool_use(
             tool, {"label": "Claude label", "description": "What they say, in one line.", "quotes": [real, invented]}
         )
     answers = [part for part in re.split(r"Answer to question [^\n]*:\n", text) if part.strip()]
-    first_sentence = re.split(r"(?<=[.!?])\s", answers[0].strip())[0]
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(answers))
+    first_sentence = next(s for s in sentences if len(s.split()) >= 6)
     return tool_use(
         tool,
         {
@@ -133,3 +134,21 @@ def test_offline_flag_never_calls_claude(claude_api: AnthropicStandIn, tmp_path:
     args = ["analyze", str(source), "--out", str(tmp_path / "o"), "--min-group", "2", "--method", "tfidf", "--offline"]
     assert main(args) == 0
     assert claude_api.requests() == []
+
+
+@pytest.mark.parametrize(
+    ("quote", "kept"),
+    [
+        ("I would never say it saves me time.", True),
+        ("“I would never say it saves me time”", True),  # quotation marks and the full stop may differ
+        ("I would never say it saves me time. But drafts are quicker now.", True),
+        ("it saves me time", False),  # a fragment that turns the meaning round
+        ("I would never say it saves me", False),  # not a whole sentence
+        ("But drafts are quicker now. On Mondays I use it for the agenda.", False),  # joins two replies
+        ("But drafts are quicker now, honestly.", False),  # not what was said
+        ("Short one.", False),
+    ],
+)
+def test_a_quote_must_be_whole_sentences_of_one_reply(quote: str, kept: bool) -> None:
+    answer = "I would never say it saves me time. But drafts are quicker now.\nOn Mondays I use it for the agenda."
+    assert (verbatim(quote, [answer]) is not None) == kept

@@ -12,20 +12,22 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import anthropic
 import numpy as np
 
 from bot.analysis.codebook import Code, CodeResult
-from bot.analysis.corpus import Interview
+from bot.analysis.corpus import Interview, words
 from bot.analysis.themes import Passage, Quote, Theme
+from bot.analysis.vectors import paragraphs, sentence_ends
 
 log = logging.getLogger(__name__)
 CACHED = {"type": "ephemeral"}
 _SPACE = re.compile(r"\s+")
 _EDGES = "\"'“”‘’ …."
+MIN_QUOTE_WORDS = 5
 
 LABEL_TOOL: dict[str, Any] = {
     "name": "name_theme",
@@ -78,14 +80,16 @@ CODE_TOOL: dict[str, Any] = {
 LABEL_RULES = (
     "You help a research team read employee interviews. You are shown passages that a clustering step grouped "
     "together, each with its transcript id. Name what they have in common: a short label, one plain sentence "
-    "describing what these participants say, and two or three quotes that show it. Each quote must be copied "
-    "exactly, character for character, from one passage, with that passage's transcript id. Do not add facts, "
+    "describing what these participants say, and two or three quotes that show it. Each quote must be one or more "
+    "whole sentences copied exactly, character for character, from one passage, with that passage's transcript "
+    "id. Do not add facts, "
     "names, numbers or reasons that the passages do not state. Text in square brackets such as [REDACTED] was "
     "removed for privacy: never guess what it was."
 )
 CODE_RULES = (
     "You code one employee interview against a research codebook. For every code the answers clearly express, "
-    "record the code id and a quote copied exactly, character for character, from the answers. Code only what "
+    "record the code id and a quote of one or more whole sentences copied exactly, character for character, "
+    "from one answer. Code only what "
     "is said, not what might be meant; a code that does not apply is left out. A code limited to one question "
     "applies only to answers to that question. Never guess text shown as [REDACTED]."
 )
@@ -99,6 +103,30 @@ def _bare(quote: str) -> str:
     return _norm(quote).strip(_EDGES)
 
 
+def verbatim(quote: str, sources: Sequence[str]) -> str | None:
+    """The quote as it stands in one reply of ``sources``, or None.
+
+    It must be one or more whole sentences of a single reply, of at least ``MIN_QUOTE_WORDS`` words:
+    a fragment could turn "I would never say it saves me time" into "it saves me time", and a quote
+    joining two replies would put words together the participant never said together.
+    """
+    wanted = _bare(quote)
+    if words(wanted) < MIN_QUOTE_WORDS:
+        return None
+    for source in sources:
+        for paragraph in paragraphs(source):
+            text = _norm(paragraph)
+            if wanted not in text:
+                continue
+            ends = sentence_ends(text)
+            starts = [0] + [end + 1 for end in ends[:-1]]
+            for start in starts:
+                for end in ends:
+                    if end > start and text[start:end].strip(_EDGES) == wanted:
+                        return text[start:end].strip()
+    return None
+
+
 @dataclass
 class Ledger:
     """What Claude was asked and what its answers were worth, for the report's notes."""
@@ -109,7 +137,6 @@ class Ledger:
     output_tokens: int = 0
     quotes_checked: int = 0
     quotes_dropped: int = 0
-    dropped: list[str] = field(default_factory=list)
 
     def note(self) -> str:
         return (
@@ -157,14 +184,10 @@ class ClaudeAnalyst:
     def _checked(self, quote: str, sources: Sequence[str]) -> str | None:
         """The quote as it stands in a source, or None when it is not there word for word."""
         self.ledger.quotes_checked += 1
-        wanted = _bare(quote)
-        if len(wanted) >= 12:
-            for source in sources:
-                if wanted in _norm(source):
-                    return wanted
-        self.ledger.quotes_dropped += 1
-        self.ledger.dropped.append(quote)
-        return None
+        found = verbatim(quote, sources)
+        if found is None:
+            self.ledger.quotes_dropped += 1
+        return found
 
     async def name_theme(self, theme: Theme, found: Sequence[Passage], points: np.ndarray, sample: int = 25) -> None:
         """Replace the keyword label when Claude's label comes with at least one checked quote."""

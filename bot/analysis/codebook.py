@@ -62,6 +62,8 @@ def read_codebook(path: Path, questions: Sequence[str] = ()) -> list[Code]:
         raise SourceError(f"{path}:1: header: needs the columns {', '.join(COLUMNS)} (missing {', '.join(missing)})")
     codes: list[Code] = []
     for row in rows:
+        if not any(isinstance(v, str) and v.strip() for v in row.values()):
+            continue  # a blank row, as spreadsheet tools leave them
         codes.append(_code(row, f"{path}:{rows.line_num}", {c.id for c in codes}, questions))
     if not codes:
         raise SourceError(f"{path}: no codes after the header")

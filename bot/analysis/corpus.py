@@ -6,8 +6,10 @@ text is passed through the redactor once here, so nothing later can quote what r
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +49,7 @@ class Interview:
     # Where the transcript can be opened (a delivered JSON file), for links in the report.
     location: str = ""
     answer_words: tuple[int, ...] = field(default=())
+    flow_id: str = ""
 
     def answered(self, question_id: str) -> bool:
         return any(a.question_id == question_id for a in self.answers)
@@ -71,29 +74,27 @@ class Reader:
         """A delivered transcript (``Transcript.to_dict()``); ``where`` names it in errors."""
         tid = document.get("transcript_id")
         turns = document.get("turns")
-        if not isinstance(tid, str) or not tid:
-            raise SourceError(f"{where}: transcript_id: missing; is this a transcript Candor delivered?")
+        if not isinstance(tid, str) or not tid.strip():
+            raise SourceError(f"{where}: transcript_id: missing or not text; is this a transcript Candor delivered?")
         if not isinstance(turns, list):
             raise SourceError(f"{where}: turns: missing or not a list; is this a transcript Candor delivered?")
         answers: list[Answer] = []
         for number, turn in enumerate(turns, 1):
-            if not isinstance(turn, dict) or not isinstance(turn.get("text"), str) or "role" not in turn:
-                raise SourceError(f"{where}: turns[{number}]: needs role and text")
-            question = str(turn.get("question_id") or "")
-            if turn["role"] != "user" or question == INTRO or turn["text"].strip() in ("", SKIPPED):
+            role, text, question = _turn(turn, f"{where}: turns[{number}]")
+            if role != "user" or question == INTRO or text.strip() in ("", SKIPPED):
                 continue
-            answers.append(Answer(question, self._clean(turn["text"])))
+            answers.append(Answer(question, self._clean(text)))
         ended_by = document.get("ended_by")
-        duration = document.get("duration_seconds")
         return Interview(
             transcript_id=tid,
             answers=_merged(answers),
             turns=len(turns),
             completed=ended_by == "completed" if isinstance(ended_by, str) else None,
-            duration_seconds=float(duration) if isinstance(duration, int | float) else None,
+            duration_seconds=_seconds(document.get("duration_seconds"), f"{where}: duration_seconds"),
             started_at=str(document.get("started_at") or ""),
             group=group,
             answer_words=tuple(words(a.text) for a in answers),
+            flow_id=str(document.get("flow_id") or ""),
         )
 
     def from_text(self, transcript_id: str, text: str, *, where: str, group: str = "") -> Interview:
@@ -101,12 +102,13 @@ class Reader:
         turns = _split_turns(text)
         if not turns:
             raise SourceError(f"{where}: text: no 'AI:' or 'User:' turns found; expected the dataset's format")
+        asked = [body for role, body in turns if role == "ai"]
+        questions = iter(self._matcher.align(asked) if self._matcher is not None else [""] * len(asked))
         answers: list[Answer] = []
         question = ""
         for index, (role, body) in enumerate(turns):
             if role == "ai":
-                if self._matcher is not None:
-                    question = self._matcher.match(body, question)
+                question = next(questions)
                 continue
             # The reply to the opening message is consent, not an answer.
             if index == 1 and turns[0][0] == "ai" or not body.strip():
@@ -119,6 +121,27 @@ class Reader:
             group=group,
             answer_words=tuple(words(a.text) for a in answers),
         )
+
+
+def _turn(turn: Any, where: str) -> tuple[str, str, str]:
+    if not isinstance(turn, dict):
+        raise SourceError(f"{where}: expected an object with role, text and question_id")
+    role, text, question = turn.get("role"), turn.get("text"), turn.get("question_id")
+    if role not in ("ai", "user"):
+        raise SourceError(f'{where}: role: {role!r}; expected "ai" or "user"')
+    if not isinstance(text, str):
+        raise SourceError(f"{where}: text: missing or not text")
+    if question is not None and not isinstance(question, str):
+        raise SourceError(f"{where}: question_id: {question!r} is not text")
+    return role, text, question or ""
+
+
+def _seconds(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise SourceError(f"{where}: {value!r} is not a number of seconds")
+    return float(value)
 
 
 def _merged(answers: Sequence[Answer]) -> tuple[Answer, ...]:
@@ -142,32 +165,76 @@ def _split_turns(text: str) -> list[tuple[str, str]]:
 
 
 class _QuestionMatcher:
-    """Finds which guide question an interviewer's turn asks; a turn like none of them is a follow-up."""
+    """Finds which guide question an interviewer's turn asks; a turn like none of them is a follow-up.
 
-    THRESHOLD = 0.3
+    Words are weighted by how few of the guide's questions use them, so "AI" or "work", which every
+    question of a study about AI at work shares, decide nothing. Interviews follow their guide, so a
+    turn can only move on to a later question, never back.
+    """
+
+    THRESHOLD = 0.1
 
     def __init__(self, flow: Flow) -> None:
-        self.questions = [(q.id, _bag(q.ask)) for q in flow.questions]
-        self.questions.append((CLOSING, _bag(flow.closing_question)))
+        asks = [(q.id, _bag(q.ask)) for q in flow.questions] + [(CLOSING, _bag(flow.closing_question))]
+        share = Counter(word for _, bag in asks for word in bag)
+        self.weight = {word: math.log((1 + len(asks)) / count) for word, count in share.items()}
+        self.questions = asks
 
-    def match(self, text: str, current: str) -> str:
-        bag = _bag(text)
-        best, score = current, self.THRESHOLD
-        for question_id, ask in self.questions:
-            overlap = len(bag & ask) / max(1, len(ask))
-            if overlap > score:
-                best, score = question_id, overlap
-        return best
+    def _score(self, bag: set[str], ask: set[str]) -> float:
+        total = sum(self.weight[w] for w in ask)
+        return sum(self.weight[w] for w in bag & ask) / total if total else 0.0
+
+    def align(self, turns: Sequence[str]) -> list[str]:
+        """The guide question each interviewer turn belongs to ("" before the first), in guide order.
+
+        Moving on to a later question earns the turn's similarity to it minus ``THRESHOLD``; staying
+        earns nothing. The best path over the whole interview (dynamic programming) keeps one
+        stray word from dragging every later turn to the wrong question.
+        """
+        size = len(self.questions)
+        gains = [
+            [self._score(_bag(" ".join(_QUESTION.findall(t))), ask) - self.THRESHOLD for _, ask in self.questions]
+            for t in turns
+        ]
+        # best[q]: the best total with the current turn on question q (index size: none yet).
+        best = [-math.inf] * size + [0.0]
+        back: list[list[int]] = []
+        for gain in gains:
+            nxt, came = list(best), list(range(size + 1))  # staying where we are
+            leader, leader_at = best[size], size  # the best state before question q
+            for q in range(size):
+                if leader + gain[q] > nxt[q]:
+                    nxt[q], came[q] = leader + gain[q], leader_at
+                if best[q] > leader:
+                    leader, leader_at = best[q], q
+            best = nxt
+            back.append(came)
+        state = max(range(size + 1), key=lambda q: best[q])
+        path = []
+        for came in reversed(back):
+            path.append(state)
+            state = came[state]
+        return [self.questions[q][0] if q < size else "" for q in reversed(path)]
 
 
+_QUESTION = re.compile(r"[^.!?\n]*\?")
 _COMMON = frozenset(
     "a an and are as at be by can do does for from has have how i if in is it its me my of on or so that the "
-    "this to was what when where which who why with would you your yours there their them they we our".split()
+    "this to was what when where which who why with would you your yours there their them they we our "
+    "about into any anything some something could tell think thing things just like more".split()
 )
 
 
 def _bag(text: str) -> set[str]:
-    return {w for w in (m.lower() for m in _WORD.findall(text)) if w not in _COMMON}
+    return {_stem(w) for w in (m.lower() for m in _WORD.findall(text)) if w not in _COMMON}
+
+
+def _stem(word: str) -> str:
+    """A crude stem, enough for "skills" to meet "skill" and "looking" to meet "look"."""
+    for suffix in ("ingly", "ing", "ly", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
 
 
 @dataclass(frozen=True, slots=True)

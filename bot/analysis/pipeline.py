@@ -119,6 +119,8 @@ class Findings:
 
 
 def question_title(flow: Flow | None, question_id: str) -> str:
+    if question_id == ACROSS:
+        return "Across the interview"
     if flow is not None:
         if question_id == CLOSING:
             return flow.closing_question

@@ -149,7 +149,8 @@ class Report:
             by = f"<p class=small>By {escape(self.findings.by or '')}: {cells}</p>"
         return (
             f"<div class=theme id='{escape(theme.id)}'><h4>{escape(theme.label)} "
-            f"<span class=small>({len(theme.participants)} participants, {theme.prevalence:.0%})</span></h4>"
+            f"<span class=small>({len(theme.participants)} participants, {theme.prevalence:.0%}"
+            f"{'; named by Claude' if theme.labelled_by == 'claude' else ''})</span></h4>"
             f"<p>{escape(theme.description)}</p>{by}{self._quotes(theme.quotes)}</div>"
         )
 
@@ -167,6 +168,8 @@ class Report:
         s = self.findings.saturation
         if s is None or not s.cumulative:
             return ""
+        if not s.cumulative[-1]:
+            return "<h2>Saturation</h2><p>No theme was shared by enough participants to show, so there is no curve.</p>"
         if s.saturated_at is not None:
             text = (
                 f"The last new theme came with interview {s.saturated_at}; the {len(s.cumulative) - s.saturated_at} "

@@ -47,6 +47,8 @@ def saturation(order: Sequence[str], themes: Sequence[Theme]) -> Saturation:
         total += count
         cumulative.append(total)
     run = max(3, math.ceil(len(order) / 10))
-    last_new = max((n for n, count in enumerate(new) if count), default=-1)
+    last_new = max((n for n, count in enumerate(new) if count), default=None)
+    if last_new is None:
+        return Saturation(new, cumulative, None, run)  # no theme at all: nothing to saturate
     reached = last_new + 1 + run <= len(order)
     return Saturation(new, cumulative, last_new + 1 if reached else None, run)

@@ -6,9 +6,10 @@ Errors name the file (and line, for CSV) and say what to do; nothing is skipped 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,10 +19,20 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 def read_folder(
-    folder: Path, reader: Reader, *, flow_id: str | None = None, groups: Mapping[str, str] | None = None
+    folder: Path,
+    reader: Reader,
+    *,
+    flow_id: str | None = None,
+    groups: Mapping[str, str] | None = None,
+    only: Collection[str] | None = None,
 ) -> list[Interview]:
-    """Every ``*.json`` transcript in ``folder`` (of one flow); ``groups`` maps transcript ids to strata."""
+    """Every ``*.json`` transcript in ``folder`` (of one flow); ``groups`` maps transcript ids to strata.
+
+    With ``only``, just those transcripts are read (a wave's, from a folder that holds other studies too).
+    """
     paths = sorted(folder.glob("*.json"))
+    if only is not None:
+        paths = [p for p in paths if p.stem in only]
     if not paths:
         raise SourceError(f"{folder}: no transcript JSON files here; point at the file sink's folder")
     documents = []
@@ -39,10 +50,16 @@ def read_folder(
     chosen = [(p, d) for p, d in documents if flow_id is None or d.get("flow_id") == flow_id]
     if not chosen:
         raise SourceError(f"{folder}: no transcripts of flow {flow_id!r}; flows here: {', '.join(flows)}")
-    interviews = []
+    interviews: list[Interview] = []
+    seen: dict[str, Path] = {}
     for path, document in chosen:
         tid = str(document.get("transcript_id", ""))
         interview = reader.from_document(document, where=str(path), group=(groups or {}).get(tid, ""))
+        if interview.transcript_id in seen:
+            raise SourceError(
+                f"{path}: transcript_id: {tid!r} is also in {seen[tid].name}; keep one copy of each transcript"
+            )
+        seen[interview.transcript_id] = path
         interviews.append(_located(interview, str(path)))
     return interviews
 
@@ -54,35 +71,42 @@ def _located(interview: Interview, location: str) -> Interview:
 def read_csv(path: Path, reader: Reader, *, by: str | None = None) -> list[Interview]:
     """Rows of ``transcript_id,text``; any other column can be the ``--by`` attribute."""
     try:
-        handle = path.open(encoding="utf-8", newline="")
+        data = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"{path}: cannot open ({exc.strerror})") from None
-    with handle:
-        rows = csv.DictReader(handle)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(f'{path}:{line}: not UTF-8 text; save the file as UTF-8 ("CSV UTF-8")') from None
+    rows = csv.DictReader(io.StringIO(text, newline=""))
+    try:
         columns = rows.fieldnames or []
-        missing = [name for name in ("transcript_id", "text") if name not in columns]
-        if missing:
-            raise SourceError(
-                f"{path}:1: header: no {' or '.join(missing)} column; the public dataset's format is transcript_id,text"
-            )
-        if by is not None and by not in columns:
-            raise SourceError(f"{path}:1: header: no {by!r} column for --by; columns: {', '.join(columns)}")
-        interviews: list[Interview] = []
-        seen: set[str] = set()
-        end = rows.line_num
-        try:
-            for row in rows:
-                line, end = end + 1, rows.line_num  # a row's first line: its text may span many
-                tid, text = (row.get("transcript_id") or "").strip(), row.get("text") or ""
-                if not tid:
-                    raise SourceError(f"{path}:{line}: transcript_id: empty; give every row an id")
-                if tid in seen:
-                    raise SourceError(f"{path}:{line}: transcript_id: {tid!r} appears twice; ids must be unique")
-                seen.add(tid)
-                group = (row.get(by) or "").strip() if by else ""
-                interviews.append(reader.from_text(tid, text, where=f"{path}:{line}", group=group))
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise SourceError(f"{path}:{rows.line_num}: not valid CSV ({exc})") from None
+    except csv.Error as exc:
+        raise SourceError(f"{path}:1: header: not valid CSV ({exc})") from None
+    missing = [name for name in ("transcript_id", "text") if name not in columns]
+    if missing:
+        raise SourceError(
+            f"{path}:1: header: no {' or '.join(missing)} column; the public dataset's format is transcript_id,text"
+        )
+    if by is not None and by not in columns:
+        raise SourceError(f"{path}:1: header: no {by!r} column for --by; columns: {', '.join(columns)}")
+    interviews: list[Interview] = []
+    seen: set[str] = set()
+    end = rows.line_num
+    try:
+        for row in rows:
+            line, end = end + 1, rows.line_num  # a row's first line: its text may span many
+            tid, body = (row.get("transcript_id") or "").strip(), row.get("text") or ""
+            if not tid:
+                raise SourceError(f"{path}:{line}: transcript_id: empty; give every row an id")
+            if tid in seen:
+                raise SourceError(f"{path}:{line}: transcript_id: {tid!r} appears twice; ids must be unique")
+            seen.add(tid)
+            group = (row.get(by) or "").strip() if by else ""
+            interviews.append(reader.from_text(tid, body, where=f"{path}:{line}", group=group))
+    except csv.Error as exc:
+        raise SourceError(f"{path}:{rows.line_num}: not valid CSV ({exc})") from None
     if not interviews:
         raise SourceError(f"{path}: no rows after the header")
     return interviews
