@@ -15,7 +15,7 @@ import pytest
 from adapters.cli import main
 from bot.analysis.corpus import Reader, SourceError
 from bot.analysis.disclosure import cells, withheld
-from bot.analysis.sources import read_csv
+from bot.analysis.sources import read_csv, read_folder
 from bot.flows.loader import FlowRegistry
 from bot.privacy.redact import Redactor
 from tests.conftest import DATA, ROOT
@@ -184,3 +184,50 @@ def test_dataset_turns_are_matched_to_the_guide_in_order(transcript: str) -> Non
     answered = [a.question_id for a in interview.answers]
     assert [q for q in answered if q in expected] == expected
     assert answered[-1] == "_closing"
+
+
+def test_odd_files_get_precise_errors_or_are_read(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b'transcript_id,text\na,"AI: hi\n\nUser: yes"\nb,"AI: x\n\nUser: caf\xe9"\n')
+    with pytest.raises(SourceError, match=r"latin\.csv:7: not UTF-8 text"):
+        read_csv(latin, Reader())
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b'\xef\xbb\xbftranscript_id,text\na,"AI: hi\n\nUser: yes\n\nAI: And?\n\nUser: more words here"\n')
+    assert [i.transcript_id for i in read_csv(bom, Reader())] == ["a"]
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    good = {
+        "transcript_id": "t1",
+        "flow_id": "f",
+        "turns": [{"role": "user", "text": "hello there", "question_id": "q"}],
+    }
+    (folder / "a.json").write_text(json.dumps(good))
+    (folder / "b.json").write_text(json.dumps(good))
+    with pytest.raises(SourceError, match=r"b\.json: transcript_id: 't1' is also in a\.json"):
+        read_folder(folder, Reader())
+    for bad, expected in [
+        ({**good, "turns": [{"role": 1, "text": "x"}]}, r"turns\[1\]: role: 1; expected"),
+        ({**good, "turns": [{"role": "user", "text": "x", "question_id": {"a": 1}}]}, r"question_id: .* is not text"),
+        ({**good, "duration_seconds": True}, r"duration_seconds: True is not a number of seconds"),
+        ({**good, "transcript_id": 7}, r"transcript_id: missing or not text"),
+    ]:
+        (folder / "b.json").write_text(json.dumps(bad))
+        with pytest.raises(SourceError, match=expected):
+            read_folder(folder, Reader())
+
+
+def test_the_deployments_redaction_terms_apply_and_a_bad_out_fails_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CANDOR_REDACT_TERMS", "HueForge,OpenSSL")
+    source = reference_csv(tmp_path / "reference.csv")
+    out = tmp_path / "out"
+    assert analyze(source, "--out", out, "--flow", "ai-at-work", "--min-group", "1", "--method", "tfidf") == 0
+    for name in ("report.html", "findings.json", "codebook.csv"):
+        text = (out / name).read_text(encoding="utf-8").lower()
+        assert "hueforge" not in text and "openssl" not in text, name
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    assert analyze(source, "--out", blocked, "--method", "tfidf") == 2
+    assert "--out" in capsys.readouterr().err
