@@ -174,8 +174,9 @@ class EmbeddingSpace:
     def __init__(self, encoder: Any) -> None:
         self.encoder = encoder
         self.name = f"sentence embeddings: {getattr(encoder, 'name', type(encoder).__name__)}"
-        # Measured on the planted-theme set: every planted theme recovered from 0.3 to 0.6.
-        self.core_similarity = 0.5
+        # Measured on the planted-theme set (1,250 transcripts): recall 0.88 at 0.3 and 0.4, 0.91 at 0.5,
+        # 0.97 at 0.6 (at 400 transcripts, every planted theme from 0.3 to 0.6).
+        self.core_similarity = 0.6
 
     def fit(self, texts: Sequence[str], lexicon: Lexicon, progress: Tick = _no_tick) -> np.ndarray:
         """Encoded in chunks, so a long encoding shows its progress."""
