@@ -24,6 +24,8 @@ MIN_PASSAGE_WORDS = 5
 QUOTE_CHARS = (25, 320)
 # Two quotes more alike than this (cosine) say the same thing.
 DISTINCT = 0.8
+# Two clusters whose smaller one shares this much of its people with the other are one theme.
+SAME_PEOPLE = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,15 +144,14 @@ def find_themes(
     if len(scope.indices) < 4 or not scope.respondents:
         return []
     labels = choose_clusters(points[scope.indices], candidates, seed)
+    clusters = [_core(scope.indices[labels == c], points, core) for c in sorted(set(labels.tolist()))]
     themes = []
-    for cluster in sorted(set(labels.tolist())):
-        members = scope.indices[labels == cluster]
-        others = scope.indices[labels != cluster]
-        members = _core(members, points, core)
-        quotes = representative(members, found, points) if len(members) else []
+    for members in _merged_by_people([c for c in clusters if len(c)], found, len(scope.respondents)):
+        quotes = representative(members, found, points)
         if not quotes:
             continue  # nothing in it long enough to quote: asides such as "that's all", not a theme
         participants = frozenset(found[i].transcript_id for i in members)
+        others = np.setdiff1d(scope.indices, members, assume_unique=True)
         keywords = lexicon.top_terms(members, others, 6)
         theme = Theme(
             id="",
@@ -170,6 +171,34 @@ def find_themes(
     for number, theme in enumerate(themes, 1):
         theme.id = f"{prefix}-{number}"
     return themes
+
+
+def _merged_by_people(clusters: list[np.ndarray], found: Sequence[Passage], respondents: int) -> list[np.ndarray]:
+    """Clusters mostly voiced by the same people are one theme seen from two sides: they are joined.
+
+    K-means splits a theme by sub-topic ("guidelines" and "waiting for approved tools"); the people
+    are what show it: most of the smaller cluster's participants are in the larger one too. Chance
+    counts: when the larger theme is voiced by most people, the overlap must be well above that share.
+    """
+    people = [{found[int(i)].transcript_id for i in c} for c in clusters]
+    parent = list(range(len(clusters)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(clusters)):
+        for j in range(i + 1, len(clusters)):
+            shared = len(people[i] & people[j]) / max(1, min(len(people[i]), len(people[j])))
+            by_chance = max(len(people[i]), len(people[j])) / max(1, respondents)
+            if shared >= max(SAME_PEOPLE, (1 + by_chance) / 2):
+                parent[root(j)] = root(i)
+    groups: dict[int, list[np.ndarray]] = {}
+    for i, cluster in enumerate(clusters):
+        groups.setdefault(root(i), []).append(cluster)
+    return [np.sort(np.concatenate(parts)) for parts in groups.values()]
 
 
 def _core(members: np.ndarray, points: np.ndarray, floor: float) -> np.ndarray:
