@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 import anthropic
 
+from adapters.console import bar
 from adapters.runtime import build_redactor, flow_dirs, open_runtime
 from bot.analysis.claude import ClaudeAnalyst, code_all
 from bot.analysis.codebook import Code, codebook_csv, read_codebook
@@ -44,8 +45,8 @@ class ProgressBar:
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         elapsed = time.monotonic() - self.started
-        filled = round(self.width * done / total) if total else self.width
-        line = f"{stage:<20} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {elapsed:5.1f}s"
+        shown = bar(done, total, self.width) if total else "#" * self.width
+        line = f"{stage:<20} [{shown}] {done}/{total} {elapsed:5.1f}s"
         if self.live:
             self.stream.write("\r" + line + ("\n" if done >= total else ""))
         elif done >= total and stage != self.stage:
@@ -182,7 +183,7 @@ def run_analysis(settings: Settings, args: argparse.Namespace) -> int:
     _writable(args.out)  # a bad --out or codebook is reported before the work, not after it
     reader = Reader(build_redactor(settings), flow=flows.get(args.flow) if args.flow else None)
     loaded = _load(settings, args, reader)
-    flow = flows.get(loaded.flow_id) if loaded.flow_id and _known(flows, loaded.flow_id) else None
+    flow = flows.get(loaded.flow_id) if loaded.flow_id and loaded.flow_id in flows else None
     questions = [*(q.id for q in flow.questions), CLOSING] if flow is not None else []
     answered = {a.question_id for i in loaded.interviews for a in i.answers if a.question_id}
     codes = read_codebook(args.codebook, questions or sorted(answered)) if args.codebook else None
@@ -209,10 +210,6 @@ def run_analysis(settings: Settings, args: argparse.Namespace) -> int:
         f"wrote {args.out / 'report.html'}, findings.json and codebook.csv"
     )
     return 0
-
-
-def _known(flows: FlowRegistry, flow_id: str) -> bool:
-    return any(f.id == flow_id for f in flows)
 
 
 def _writable(out: Path) -> None:

@@ -11,6 +11,7 @@ from typing import TextIO
 from bot.engine import InterviewEngine
 from bot.state import Status
 from bot.state.model import LIVE
+from bot.textfiles import NotUtf8, utf8_text
 from bot.types import Inbound, Participant, Platform, Reply
 
 EXIT_COMPLETE = 0
@@ -29,15 +30,20 @@ def read_answers(path: Path) -> list[str]:
     except OSError as exc:
         raise AnswersFileError(f"{path}: cannot read the answers file: {exc.strerror or exc}") from None
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise AnswersFileError(f"{path}:{line}: not valid UTF-8 text; save the file as UTF-8") from None
+        text = utf8_text(raw)
+    except NotUtf8 as exc:
+        raise AnswersFileError(f"{path}:{exc.line}: not valid UTF-8 text; save the file as UTF-8") from None
     blocks = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n"))
     answers = [block.strip() for block in blocks if block.strip()]
     if not answers:
         raise AnswersFileError(f"{path}:1: no answers found; write one answer per paragraph, blank lines between")
     return answers
+
+
+def bar(done: int, total: int, width: int = 20) -> str:
+    """A text progress bar, ``####......``, for terminals and plain logs alike (empty when total is 0)."""
+    filled = round(width * done / total) if total else 0
+    return "#" * filled + "." * (width - filled)
 
 
 def render(reply: Reply) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from adapters.console import bar
 from adapters.runtime import open_runtime
 from adapters.wave_ops import EXPORT_FORMATS, WaveOps, WaveSummary
 from adapters.worker import job_queue
@@ -103,11 +104,6 @@ def _spec_from_flags(args: argparse.Namespace) -> WaveSpec:
         raise ConfigError("wave create: " + "; ".join(lines)) from None
 
 
-def _bar(done: int, total: int, width: int = 20) -> str:
-    filled = round(width * done / total) if total else 0
-    return "#" * filled + "." * (width - filled)
-
-
 def _list_lines(summaries: list[WaveSummary]) -> list[str]:
     lines = [f"{'wave':<24} {'state':<10} {'flow':<20} {'invited':>7} {'completed':>9}  progress"]
     for item in summaries:
@@ -115,7 +111,7 @@ def _list_lines(summaries: list[WaveSummary]) -> list[str]:
         goal = spec.target_completes or counts["invited"]
         lines.append(
             f"{spec.id:<24} {item.wave.state.value:<10} {spec.flow:<20} {counts['invited']:>7} "
-            f"{counts['completed']:>9}  [{_bar(counts['completed'], goal)}] {counts['completed']}/{goal}"
+            f"{counts['completed']:>9}  [{bar(counts['completed'], goal)}] {counts['completed']}/{goal}"
         )
     return lines
 

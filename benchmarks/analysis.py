@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.machine import machine
 from bot.analysis.corpus import Reader
 from bot.analysis.pipeline import analyze
 from bot.analysis.sources import read_folder
@@ -38,16 +39,6 @@ from tests.analysis_scoring import recovery
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 60.0
-
-
-def machine() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{os.cpu_count()} x {line.split(':', 1)[1].strip()}"
-    except OSError:
-        pass
-    return f"{os.cpu_count()} x {platform.processor() or 'unknown'}"
 
 
 def command_run(folder: Path, out: Path, method: str) -> tuple[float, float]:

@@ -29,7 +29,6 @@ import json
 import math
 import os
 import platform
-import signal
 import subprocess
 import sys
 import tempfile
@@ -47,11 +46,13 @@ from adapters.slack.config import SlackSettings
 from adapters.wave_ops import WaveOps
 from adapters.worker import job_queue
 from benchmarks.engine import start_server
+from benchmarks.machine import machine
 from bot.config import Settings
 from bot.state.crypto import new_entry
 from bot.waves.ratelimit import Limits
 from bot.waves.spec import WaveSpec
 from bot.waves.store import WaveStore
+from tests.processes import stop
 from tests.slack_standin import SlackStandIn, dm_channel_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,16 +213,6 @@ def redis_figures(client: redis.Redis) -> tuple[int, float]:
     return int(stats["total_commands_processed"]), float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"])
 
 
-def machine() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{os.cpu_count()} x {line.split(':', 1)[1].strip()}"
-    except OSError:
-        pass
-    return f"{os.cpu_count()} x {platform.processor() or 'unknown'}"
-
-
 async def open_ops(redis_url: str, workdir: Path, keys: str, slack: SlackStandIn) -> tuple[Any, WaveOps, Any]:
     """The service side research ops use to create and start a wave (no web server needed)."""
     settings = Settings(
@@ -266,14 +257,7 @@ async def drive(args: argparse.Namespace, redis_url: str, workdir: Path) -> Repo
             commands, redis_cpu = redis_figures(counter)
             cpu = sum(cpu_seconds(w.pid) for w in workers)
         finally:
-            for worker in workers:
-                if worker.poll() is None:
-                    worker.send_signal(signal.SIGTERM)
-            for worker in workers:
-                try:
-                    worker.wait(30)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            stop(workers, 30)
             log.close()
             await queue.disconnect()
             await service.close()

@@ -29,6 +29,7 @@ from bot.state.crypto import new_entry
 from bot.waves.spec import WaveSpec
 from bot.waves.store import WaveState, WaveStore
 from tests.conftest import DATA, ROOT
+from tests.processes import stop
 from tests.slack_harness import SECRET, TEAM, TOKEN, SlackEnv, candor_settings, close_env, open_env, slack_settings
 from tests.slack_standin import SlackStandIn, dm_channel_id
 
@@ -214,14 +215,7 @@ async def test_a_wave_of_300_across_four_time_zones(redis_url: str, tmp_path: Pa
             berlin = [at for user, at in participants.invitations() if _region(int(user[2:])) == "emea"]
             assert berlin and min(berlin) >= dnd_real, "an invitation interrupted do-not-disturb"
         finally:
-            for worker in workers:
-                if worker.poll() is None:
-                    worker.send_signal(signal.SIGTERM)
-            for worker in workers:
-                try:
-                    worker.wait(20)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            stop(workers, 20)
             log.close()
             await queue.disconnect()
             await close_env(env)

@@ -190,20 +190,18 @@ def analyze(
 
 
 def _scopes(interviews: Sequence[Interview], found: Sequence[Passage], flow: Flow | None) -> list[Scope]:
-    order: list[str] = []
-    if flow is not None:
-        order = [q.id for q in flow.questions] + [CLOSING]
-    seen = dict.fromkeys([*order, *(p.question_id for p in found)])
-    scopes = []
-    for question_id in seen:
-        if not question_id:
-            continue
-        indices = np.array([i for i, p in enumerate(found) if p.question_id == question_id], dtype=np.int64)
-        respondents = frozenset(i.transcript_id for i in interviews if i.answered(question_id))
-        if len(indices):
-            scopes.append(Scope(question_id, indices, respondents))
-    everyone = frozenset(i.transcript_id for i in interviews if i.answers)
-    scopes.append(Scope(ACROSS, np.arange(len(found), dtype=np.int64), everyone))
+    """Each question's passages and respondents, in the guide's order, then all of them."""
+    order = [*(q.id for q in flow.questions), CLOSING] if flow is not None else []
+    rows: dict[str, list[int]] = {}
+    for index, passage in enumerate(found):
+        rows.setdefault(passage.question_id, []).append(index)
+    respondents = _respondents(interviews)
+    scopes = [
+        Scope(q, np.array(rows[q], dtype=np.int64), respondents[q])
+        for q in dict.fromkeys([*order, *rows])
+        if q and q in rows
+    ]
+    scopes.append(Scope(ACROSS, np.arange(len(found), dtype=np.int64), respondents[ACROSS]))
     return scopes
 
 

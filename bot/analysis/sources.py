@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.analysis.corpus import Interview, Reader, SourceError
+from bot.textfiles import NotUtf8, utf8_text
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -75,10 +76,9 @@ def read_csv(path: Path, reader: Reader, *, by: str | None = None) -> list[Inter
     except OSError as exc:
         raise SourceError(f"{path}: cannot open ({exc.strerror})") from None
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise SourceError(f'{path}:{line}: not UTF-8 text; save the file as UTF-8 ("CSV UTF-8")') from None
+        text = utf8_text(data)
+    except NotUtf8 as exc:
+        raise SourceError(f'{path}:{exc.line}: not UTF-8 text; save the file as UTF-8 ("CSV UTF-8")') from None
     rows = csv.DictReader(io.StringIO(text, newline=""))
     try:
         columns = rows.fieldnames or []

@@ -191,6 +191,9 @@ class FlowRegistry:
             known = ", ".join(sorted(self._flows)) or "none"
             raise FlowNotFound(f"no interview flow with id {flow_id!r} (installed: {known})") from None
 
+    def __contains__(self, flow_id: object) -> bool:
+        return flow_id in self._flows
+
     def __iter__(self) -> Iterator[Flow]:
         return iter(sorted(self._flows.values(), key=lambda f: f.id))
 
